@@ -1,0 +1,74 @@
+"""Plain records passed between the ML side and its callers (no ML imports here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+# on_progress(stage, fraction): stage is a short label shown to the user, fraction in 0..1.
+Progress = Callable[[str, float], None]
+
+
+def no_progress(stage: str, fraction: float) -> None:
+    """Default progress sink."""
+
+
+@dataclass
+class VideoInfo:
+    """What a probe of a video file found."""
+
+    width: int
+    height: int
+    fps: float
+    duration: float  # seconds
+    frames: int  # estimated when the container does not say
+    codec: str
+    has_audio: bool
+    format: str = ""
+
+
+@dataclass
+class Face:
+    """One detected face in a frame: box in pixels (x1, y1, x2, y2), score, optional 5 landmarks (5, 2)."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: Optional[np.ndarray] = None
+
+    @property
+    def area(self) -> float:
+        x1, y1, x2, y2 = self.box
+        return max(0.0, x2 - x1) * max(0.0, y2 - y1)
+
+
+@dataclass
+class FrameScore:
+    """The detector's score for one sampled frame; fake_probability is None when no face was found."""
+
+    index: int
+    time: float
+    fake_probability: Optional[float]
+    face_box: Optional[tuple[float, float, float, float]] = None
+
+
+@dataclass
+class DetectionResult:
+    """A video's verdict and everything needed to explain it."""
+
+    verdict: str  # "REAL" or "FAKE"
+    fake_probability: float  # aggregated P(fake) of the video
+    aggregation: str  # name of the rule that produced fake_probability
+    model: str
+    weights_sha256: str
+    frames: list[FrameScore]
+    thumbnails: list[np.ndarray] = field(default_factory=list)  # RGB face crops, aligned with scored frames
+    video: Optional[VideoInfo] = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the verdict itself."""
+        return self.fake_probability if self.verdict == "FAKE" else 1.0 - self.fake_probability

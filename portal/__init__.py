@@ -1,0 +1,52 @@
+"""The lab portal: create_app() builds the Flask app used by wsgi, the CLI, workers and tests alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
+    """Build the app: settings from the environment (or test_config), extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    from portal import config
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from portal import cli, errors, headers, nav
+
+    errors.register(app)
+    headers.register(app)
+    cli.register(app)
+    nav.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.db import User
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal import admin, auth, files
+    from portal.jobs import views as jobs
+
+    for module in (auth, jobs, files, admin):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,84 @@
+"""Admin pages: accounts (create, disable, re-role) and portal settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from portal import audit, settings, users
+from portal.authz import role_required
+from portal.db import ROLES, User
+from portal.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class NewUserForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=[(r, r) for r in ROLES], default="member")
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    active = BooleanField("Active")
+
+
+class SettingsForm(FlaskForm):
+    allow_registration = BooleanField("Anyone may register an account (as a member)")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required("admin")
+def user_list():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create(form.email.data, form.name.data, form.password.data, form.role.data, current_user)
+            db.session.commit()
+            flash(f"Account {user.email} created.", "info")
+            return redirect(url_for("admin.user_list"))
+        except users.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    rows = db.session.execute(select(User).order_by(User.id)).scalars().all()
+    return render_template("admin/users.html", users=rows, form=form, edit=EditUserForm), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+@role_required("admin")
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = EditUserForm()
+    if form.validate_on_submit():
+        try:
+            if form.role.data != user.role:
+                users.set_role(user, form.role.data, current_user)
+            if bool(form.active.data) != user.active:
+                users.set_active(user, bool(form.active.data), current_user)
+            db.session.commit()
+            flash(f"{user.email}: role {user.role}, {'active' if user.active else 'disabled'}.", "info")
+        except users.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        flash("The change was not saved (form expired or invalid).", "error")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("admin")
+def portal_settings():
+    form = SettingsForm(allow_registration=settings.get("allow_registration"))
+    if request.method == "POST" and form.validate_on_submit():
+        settings.put("allow_registration", bool(form.allow_registration.data))
+        audit.record("settings.update", current_user, None, allow_registration=bool(form.allow_registration.data))
+        db.session.commit()
+        flash("Settings saved.", "info")
+        return redirect(url_for("admin.portal_settings"))
+    return render_template("admin/settings.html", form=form)

@@ -1,0 +1,104 @@
+"""Sign in, sign out, change password, and self-registration when an admin allows it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from portal import audit, settings, users
+from portal.db import utcnow
+from portal.extensions import db
+from portal.passwords import check_password
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=255)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField("Repeat new password", validators=[EqualTo("new", "The passwords differ.")])
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("jobs.history")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.find(form.email.data)
+        if user and user.active and check_password(user.password_hash, form.password.data):
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record("user.login", user, user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("user.login_failed", None, None, email=form.email.data[:255])
+        db.session.commit()
+        flash("Wrong email or password, or the account is disabled.", "error")
+    return render_template("auth/login.html", form=form, registration=settings.get("allow_registration"))
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    audit.record("user.logout", current_user, current_user)
+    db.session.commit()
+    logout_user()
+    flash("Signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not check_password(current_user.password_hash, form.current.data):
+            flash("The current password is wrong.", "error")
+        else:
+            try:
+                users.set_password(current_user, form.new.data, actor=current_user)
+                db.session.commit()
+                flash("Password changed.", "info")
+                return redirect(url_for("jobs.history"))
+            except users.AccountError as exc:
+                flash(str(exc), "error")
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if not settings.get("allow_registration"):
+        abort(404)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create(form.email.data, form.name.data, form.password.data)
+            db.session.commit()
+            login_user(user)
+            return redirect(url_for("jobs.history"))
+        except users.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    return render_template("auth/register.html", form=form)

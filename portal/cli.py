@@ -1,0 +1,153 @@
+"""`flask` commands: users, models, worker, serve (the `make run` launcher)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from portal import users as accounts
+from portal.db import ROLES, User
+from portal.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+models_cli = AppGroup("models", help="Model weights in MODELS_DIR.")
+
+
+def _user(email: str) -> User:
+    user = accounts.find(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    return user
+
+
+def _commit_or_fail(action) -> None:
+    try:
+        action()
+        db.session.commit()
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(ROLES), default="member")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_create(email, name, role, password):
+    """Create an account."""
+    _commit_or_fail(lambda: accounts.create(email, name or email, password, role))
+    click.echo(f"created {email} ({role})")
+
+
+@users_cli.command("list")
+def users_list():
+    """List accounts."""
+    for u in db.session.execute(select(User).order_by(User.id)).scalars():
+        click.echo(f"{u.id:4d}  {u.email:40s} {u.role:10s} {'active' if u.active else 'disabled'}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+def users_set_role(email, role):
+    """Change an account's role."""
+    user = _user(email)
+    _commit_or_fail(lambda: accounts.set_role(user, role))
+    click.echo(f"{email} is now {role}")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def users_disable(email):
+    """Disable an account (it can no longer sign in)."""
+    user = _user(email)
+    _commit_or_fail(lambda: accounts.set_active(user, False))
+    click.echo(f"{email} disabled")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def users_enable(email):
+    """Enable a disabled account."""
+    user = _user(email)
+    _commit_or_fail(lambda: accounts.set_active(user, True))
+    click.echo(f"{email} enabled")
+
+
+@users_cli.command("ensure-admin")
+@click.option("--email", default=lambda: os.environ.get("PORTAL_ADMIN_EMAIL", "admin@lab.local"))
+def users_ensure_admin(email):
+    """Create the first admin when there is none (password from PORTAL_ADMIN_PASSWORD, else printed once)."""
+    if db.session.scalar(select(User).where(User.role == "admin").limit(1)):
+        click.echo("an admin exists")
+        return
+    password = os.environ.get("PORTAL_ADMIN_PASSWORD") or secrets.token_urlsafe(12) + "7"
+    _commit_or_fail(lambda: accounts.create(email, "Administrator", password, "admin"))
+    shown = "from PORTAL_ADMIN_PASSWORD" if os.environ.get("PORTAL_ADMIN_PASSWORD") else password
+    click.echo(f"first admin: {email}  password: {shown}  (change it after signing in)")
+
+
+@models_cli.command("list")
+def models_list():
+    """Every catalog entry and whether it is installed."""
+    from models.catalog import CATALOG
+    from models.weights import status
+
+    for name, entry in CATALOG.items():
+        reason = status(name, current_app.config["MODELS_DIR"])
+        click.echo(f"{name:22s} {entry.kind:14s} {'ok' if reason is None else 'missing'}  {entry.path}")
+
+
+@models_cli.command("download")
+@click.argument("names", nargs=-1)
+def models_download(names):
+    """Fetch weights from their upstream URLs into MODELS_DIR, checking sha256 (default: every detector)."""
+    from models.catalog import CATALOG, entries
+    from models.weights import download, status
+
+    models_dir = current_app.config["MODELS_DIR"]
+    chosen = [CATALOG[n] for n in names if n in CATALOG] if names else [e for e in entries("detector") if e.url]
+    for unknown in set(names) - set(CATALOG):
+        raise click.ClickException(f"Unknown model {unknown!r}; see 'flask models list'.")
+    for entry in chosen:
+        if status(entry.name, models_dir) is None:
+            click.echo(f"{entry.name}: already installed")
+            continue
+        try:
+            path = download(entry, models_dir)
+            click.echo(f"{entry.name}: {path} (sha256 ok)")
+        except Exception as exc:  # network errors, wrong hash: report each and go on
+            click.echo(f"{entry.name}: FAILED ({exc})", err=True)
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--name", default=None)
+def worker_command(queues, burst, name):
+    """Start a worker that loads models once and runs jobs without forking."""
+    from workers.run import run_worker
+
+    run_worker(current_app._get_current_object(), queues, burst=burst, name=name)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", "n_workers", default=1, type=int)
+def serve_command(host, port, n_workers):
+    """Serve the portal with its workers (and the embedded Redis when REDIS_URL is unset)."""
+    from portal.launcher import serve
+
+    serve(current_app._get_current_object(), host, port, n_workers)
+
+
+def register(app: Flask) -> None:
+    for command in (users_cli, models_cli, worker_command, serve_command):
+        app.cli.add_command(command)

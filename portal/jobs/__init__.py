@@ -1,0 +1,1 @@
+"""Jobs: the service that changes job rows and the pages that show them."""

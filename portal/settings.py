@@ -1,0 +1,26 @@
+"""Admin-editable settings stored in the database, with defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.db import Setting
+from portal.extensions import db
+
+DEFAULTS: dict[str, Any] = {
+    "allow_registration": False,
+}
+
+
+def get(key: str) -> Any:
+    row = db.session.get(Setting, key)
+    return DEFAULTS.get(key) if row is None else row.value
+
+
+def put(key: str, value: Any) -> None:
+    """Set a value (the caller commits)."""
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,67 @@
+"""Account operations shared by the admin pages and the `flask users` commands."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.db import ROLES, User
+from portal.extensions import db
+from portal.passwords import hash_password, weakness
+
+
+class AccountError(Exception):
+    """The account change is refused; the message says why."""
+
+
+def find(email: str) -> Optional[User]:
+    return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+
+
+def create(email: str, name: str, password: str, role: str = "member", actor: Optional[User] = None) -> User:
+    """A new active account (the caller commits)."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if find(email):
+        raise AccountError(f"An account for {email} already exists.")
+    if (reason := weakness(password)) is not None:
+        raise AccountError(reason)
+    user = User(email=email, name=name.strip() or email, password_hash=hash_password(password), role=role)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor, user, email=email, role=role)
+    return user
+
+
+def set_role(user: User, role: str, actor: Optional[User] = None) -> None:
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    _keep_an_admin(user, role=role)
+    audit.record("user.set_role", actor, user, old=user.role, new=role)
+    user.role = role
+
+
+def set_active(user: User, active: bool, actor: Optional[User] = None) -> None:
+    if not active:
+        _keep_an_admin(user, active=False)
+    audit.record("user.enable" if active else "user.disable", actor, user)
+    user.active = active
+
+
+def set_password(user: User, password: str, actor: Optional[User] = None) -> None:
+    if (reason := weakness(password)) is not None:
+        raise AccountError(reason)
+    user.password_hash = hash_password(password)
+    audit.record("user.password", actor, user)
+
+
+def _keep_an_admin(user: User, role: str = "admin", active: bool = True) -> None:
+    """Refuse a change that would leave the portal without an active admin."""
+    if user.role != "admin" or (role == "admin" and active):
+        return
+    admins = db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active))
+    if admins <= 1:
+        raise AccountError("This is the last active admin; make another admin first.")

@@ -1,0 +1,1 @@
+"""RQ job functions and the worker: the one place where the portal and the ML side meet."""

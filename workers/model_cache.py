@@ -1,0 +1,26 @@
+"""Models loaded once per worker process and kept: the only global mutable state in the project."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Hashable
+
+_cache: dict[Hashable, Any] = {}
+_lock = threading.Lock()
+
+
+def get(key: Hashable, load: Callable[[], Any]) -> Any:
+    """The cached object for key, loading it on first use."""
+    with _lock:
+        if key not in _cache:
+            _cache[key] = load()
+        return _cache[key]
+
+
+def loaded() -> list[Hashable]:
+    return list(_cache)
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,58 @@
+"""run_job(job_id): the one function ever enqueued (by dotted name, with an id only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Flask, current_app, has_app_context
+from rq import get_current_job
+from rq.timeouts import JobTimeoutException
+
+from models.errors import Canceled, ModelsError
+from portal.storage import StorageError
+from workers.context import JobContext
+
+log = logging.getLogger(__name__)
+_app: Flask | None = None
+
+
+def _runners() -> dict[str, Callable[[JobContext], None]]:
+    from workers import detection
+
+    return {"detection": detection.run}
+
+
+def _the_app() -> Flask:
+    """The app of this process: the CLI's when `flask worker` runs us, else one made once."""
+    global _app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _app is None:
+        from portal import create_app
+
+        _app = create_app()
+    return _app
+
+
+def run_job(job_id: int) -> str:
+    """Run a portal job; every ending is written to its row."""
+    with _the_app().app_context():
+        rq_job = get_current_job()
+        ctx = JobContext.start(job_id, worker_name=getattr(rq_job, "worker_name", "") or "")
+        if ctx is None:
+            return "skipped"
+        log.info("job %s: %s started", job_id, ctx.kind)
+        try:
+            _runners()[ctx.kind](ctx)
+        except Canceled:
+            ctx.fail("Canceled while running.", status="canceled")
+        except (ModelsError, StorageError) as exc:
+            ctx.fail(str(exc))
+        except JobTimeoutException:
+            ctx.fail(f"The job took longer than its time limit ({ctx.config['JOB_TIMEOUT']} s) and was stopped.")
+        except Exception as exc:
+            log.exception("job %s crashed", job_id)
+            ctx.fail(f"Internal error in the worker ({type(exc).__name__}); the administrators can see the log.")
+        log.info("job %s: finished", job_id)
+        return "done"
