@@ -7,19 +7,20 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Regexp, Length
 
 from portal import audit, settings, users
 from portal.authz import role_required
 from portal.db import ROLES, User
 from portal.extensions import db
+from portal.users import EMAIL
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."), Length(max=255)])
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=[(r, r) for r in ROLES], default="member")
 
@@ -37,6 +38,7 @@ class SettingsForm(FlaskForm):
 @role_required("admin")
 def user_list():
     form = NewUserForm()
+    refused = False
     if form.validate_on_submit():
         try:
             user = users.create(form.email.data, form.name.data, form.password.data, form.role.data, current_user)
@@ -46,8 +48,9 @@ def user_list():
         except users.AccountError as exc:
             db.session.rollback()
             flash(str(exc), "error")
+            refused = True
     rows = db.session.execute(select(User).order_by(User.id)).scalars().all()
-    return render_template("admin/users.html", users=rows, form=form, edit=EditUserForm), 400 if form.errors else 200
+    return render_template("admin/users.html", users=rows, form=form, edit=EditUserForm), 400 if form.errors or refused else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])

@@ -8,11 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from portal import audit, settings, users
 from portal.db import utcnow
 from portal.extensions import db
+from portal.users import EMAIL
 from portal.passwords import check_password
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +32,7 @@ class PasswordForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."), Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 

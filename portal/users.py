@@ -11,6 +11,8 @@ from portal.db import ROLES, User
 from portal.extensions import db
 from portal.passwords import hash_password, weakness
 
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # internal lab domains (lab.local) are fine
+
 
 class AccountError(Exception):
     """The account change is refused; the message says why."""

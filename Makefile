@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+FLASK   := $(PY) -m flask --app wsgi
+PYTHON  ?= python3
+
+.PHONY: run test install lint bench clean
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) users ensure-admin
+	$(FLASK) serve --host 127.0.0.1 --port 5000 --workers 1
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+# torch first, from the CPU build (a plain `torch` requirement would pull several GB of CUDA packages);
+# insightface without its dependencies (it pulls opencv-python, whose cv2 would replace the headless one).
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt scripts/system-deps.sh
+	scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	scripts/system-deps.sh chromium
+	$(PIP) install -q -r requirements-test.txt
+	touch $@
+
+bench: $(VENV)/.installed
+	$(PY) bench/detect.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

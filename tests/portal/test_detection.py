@@ -1,0 +1,112 @@
+"""Detection end to end: upload, a real worker runs MesoNet, the verdict, its report, plot and thumbnails."""
+
+import io
+import json
+
+import pytest
+
+from tests.portal.conftest import wait_for_job
+
+
+def submit(b, path, detector="meso4_df", frames=8, aggregation="mean", name="clip.mp4"):
+    with open(path, "rb") as fh:
+        return b.post("/detect", {"video": (io.BytesIO(fh.read()), name), "detector": detector, "frames": frames,
+                                  "aggregation": aggregation}, token_page="/detect", content_type="multipart/form-data")
+
+
+def job_id_of(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+@pytest.fixture()
+def member(browser, users, shared_weights):
+    _, email, password = users("member")
+    b = browser()
+    b.login(email, password)
+    return b
+
+
+def test_detection_job_end_to_end(app, worker, member, face_video):
+    job_id = job_id_of(submit(member, face_video, aggregation="confident", name="my holiday.mp4"))
+    status, error, result = wait_for_job(app, job_id)
+    assert status == "succeeded", error
+    assert result["verdict"] in ("REAL", "FAKE")
+    assert 0.0 <= result["fake_probability"] <= 1.0
+    assert result["frames_scored"] >= 6 and result["aggregation"] == "confident"
+    page = member.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Verdict:" in page and "Faces scored" in page and 'alt="P(fake) per sampled frame over time"' in page
+
+    from portal.db import Job
+    from portal.extensions import db
+
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        report_id, plot_id = job.artifact("report_json").id, job.artifact("plot").id
+        thumbs = job.artifacts_with("thumbnail")
+        input_sha = job.artifact("input_video").sha256
+        assert job.artifact("input_video").storage_key == input_sha  # content-addressed, not the user's name
+        assert len(thumbs) == result["frames_scored"]
+    r = member.get(f"/files/{report_id}")
+    assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+    assert "holiday" not in r.headers["Content-Disposition"]
+    report = json.loads(r.data)
+    assert report["input_sha256"] == input_sha and report["model"] == "meso4_df"
+    assert len(report["weights_sha256"]) == 64 and report["aggregation"] == "confident"
+    assert len(report["frames"]) == 8 and all("fake_probability" in f for f in report["frames"])
+    assert member.get(f"/files/{plot_id}/view").headers["Content-Type"] == "image/png"
+    assert member.get(f"/files/{thumbs[0].id}/view").data[:3] == b"\xff\xd8\xff"
+
+
+def test_status_json_and_history(app, worker, member, face_video):
+    job_id = job_id_of(submit(member, face_video))
+    s = member.get(f"/jobs/{job_id}/status.json").get_json()
+    assert s["status"] in ("queued", "running", "succeeded") and 0 <= s["progress"] <= 1
+    wait_for_job(app, job_id)
+    history = member.get("/jobs?kind=detection&status=succeeded").get_data(as_text=True)
+    assert f"#{job_id}" in history
+    assert f"#{job_id}" not in member.get("/jobs?status=failed").get_data(as_text=True)
+
+
+def test_video_without_a_face_fails_with_a_reason(app, worker, member, blank_video):
+    job_id = job_id_of(submit(member, blank_video))
+    status, error, _ = wait_for_job(app, job_id)
+    assert status == "failed" and "No face was found" in error
+    assert "No face was found" in member.get(f"/jobs/{job_id}").get_data(as_text=True)
+
+
+def test_one_frame_video_ends_clearly(app, worker, member, media_dir):
+    from tests.videofactory import real_photo, write_video
+
+    path = write_video(media_dir / "one.mp4", [real_photo("t1")[:360, :640]], fps=10)
+    job_id = job_id_of(submit(member, path))
+    status, error, result = wait_for_job(app, job_id)
+    assert (status == "succeeded" and result["frames_sampled"] == 1) or (status == "failed" and error)
+
+
+def test_cancel_a_queued_and_a_running_job(app, worker, member, media_dir):
+    from tests.videofactory import face_video
+
+    long_clip = face_video(media_dir / "long.mp4", seconds=12, fps=10, size=(960, 540), audio=False)
+    running = job_id_of(submit(member, long_clip, frames=128))
+    queued = job_id_of(submit(member, long_clip, frames=128))
+    wait_for_job(app, running, until=("running", "succeeded", "failed"))
+    member.post(f"/jobs/{queued}/cancel", token_page=f"/jobs/{queued}")
+    member.post(f"/jobs/{running}/cancel", token_page=f"/jobs/{running}")
+    assert wait_for_job(app, queued)[0] == "canceled"
+    status, error, _ = wait_for_job(app, running)
+    assert status in ("canceled", "succeeded")  # it may finish before it reads the request
+    # the worker is still alive and takes new work after a cancel
+    assert worker.poll() is None
+
+
+def test_no_detector_weights_means_no_detection(app, member, tmp_path, face_video):
+    old = app.config["MODELS_DIR"]
+    app.config["MODELS_DIR"] = str(tmp_path)
+    try:
+        page = member.get("/detect").get_data(as_text=True)
+        assert "No detector is installed" in page and "flask models download" in page
+        r = submit(member, face_video)
+        assert r.status_code == 400
+    finally:
+        app.config["MODELS_DIR"] = old
