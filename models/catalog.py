@@ -70,6 +70,27 @@ CATALOG: dict[str, WeightsFile] = {
                     "https://github.com/facefusion/facefusion-assets/releases/download/models/inswapper_128.onnx",
                     "e4a3f08c753cb72d04e10aa0f7dbe3deebbf39567d4ead6dce08e98aa49e16af",
                     "InsightFace: non-commercial research only", "swapper", "the de facto standard face swapper"),
+        # buffalo_l pack (sha256s of the zip and of w600k_r50.onnx agree across several public pinning scripts);
+        # unzip it into MODELS_DIR/buffalo_l/ to get w600k_r50.onnx (the ArcFace identity inswapper/SimSwap need).
+        WeightsFile("buffalo_l", "buffalo_l.zip",
+                    "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_l.zip",
+                    "80ffe37d8a5940d59a7384c201a2a38d4741f2f3c51eef46ebb28218a7b0ca2f",
+                    "InsightFace: non-commercial research only", "pack", "unzip into buffalo_l/"),
+        WeightsFile("arcface_w600k_r50", "buffalo_l/w600k_r50.onnx", None,
+                    "4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",
+                    "InsightFace: non-commercial research only", "recognition", "inside buffalo_l.zip"),
+        # SimSwap exports by facefusion: no published sha256 found, so the file is not verified (sha256 None).
+        WeightsFile("simswap_256", "simswap/simswap_256.onnx",
+                    "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0/simswap_256.onnx",
+                    None, "SimSwap: CC BY-NC 4.0 (non-commercial)", "swapper", "sha256 unknown: not verified"),
+        WeightsFile("simswap_unofficial_512", "simswap/simswap_unofficial_512.onnx",
+                    "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0/"
+                    "simswap_unofficial_512.onnx",
+                    None, "SimSwap: CC BY-NC 4.0 (non-commercial)", "swapper", "sha256 unknown: not verified"),
+        WeightsFile("arcface_converter_simswap", "simswap/arcface_converter_simswap.onnx",
+                    "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0/"
+                    "arcface_converter_simswap.onnx",
+                    None, "MIT (facefusion)", "swapper", "maps a w600k_r50 embedding to SimSwap's; sha256 unknown"),
         # Keras ImageNet applications (no top): upstream publishes md5 only (checked by models.backbones).
         WeightsFile("keras_densenet169", "keras/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5",
                     _KERAS_URL + "densenet/densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", None,

@@ -93,7 +93,7 @@ def accept_video(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
             info = media.probe(tmp, max_pixels=current_app.config["MAX_VIDEO_PIXELS"],
                                max_duration=current_app.config["MAX_VIDEO_SECONDS"])
         except MediaError as exc:
-            raise UploadError(str(exc)) from exc
+            raise UploadError(str(exc).replace(tmp.name, display_name(file.filename))) from exc
         key = storage.adopt(tmp, sha)
     finally:
         tmp.unlink(missing_ok=True)
@@ -112,7 +112,7 @@ def accept_image(file: Optional[FileStorage], storage: Storage, max_pixels: int 
         try:
             media.read_image(tmp, max_pixels=max_pixels)
         except MediaError as exc:
-            raise UploadError(str(exc)) from exc
+            raise UploadError(str(exc).replace(tmp.name, display_name(file.filename))) from exc
         key = storage.adopt(tmp, sha)
     finally:
         tmp.unlink(missing_ok=True)

@@ -32,6 +32,7 @@ class JobContext:
         self.config = current_app.config
         self.inputs = {a.role: self.storage.path(a.storage_key) for a in job.artifacts}
         self.input_sha256 = {a.role: a.sha256 for a in job.artifacts}
+        self._names = {a.storage_key: a.original_name or a.role.replace("_", " ") for a in job.artifacts}
         self._last_write = 0.0
         self._pending: list[Artifact] = []
 
@@ -85,6 +86,8 @@ class JobContext:
     def fail(self, reason: str, status: str = "failed") -> None:
         """End the job with a reason a person understands (outputs made so far are dropped)."""
         db.session.rollback()
+        for key, name in self._names.items():  # messages name files by the user's name, not the storage key
+            reason = reason.replace(key, name)
         job = db.session.get(Job, self.job_id)
         finish(job, status, error=reason)
         db.session.commit()

@@ -53,7 +53,7 @@ def test_huge_resolution(member, media_dir):
     from tests.videofactory import write_video
 
     path = write_video(media_dir / "huge.mp4", [np.zeros((1200, 2400, 3), np.uint8)] * 2, fps=2)
-    _refused(submit(member, path), "resolution")
+    _refused(submit(member, path), "2400x1200")
 
 
 def test_over_the_size_limit_answers_413(app, member, face_video):

@@ -1,0 +1,55 @@
+"""dlib's 68-point shape predictor, shipped by the `face-recognition-models` package (iBUG 300-W: non-commercial)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import WeightsMissing
+
+# Indices of the 68-point layout used elsewhere (jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67).
+JAW = list(range(0, 17))
+INNER_FACE = list(range(17, 68))
+
+
+def dlib_model_path(filename: str) -> Path:
+    """Path of a .dat file inside `face_recognition_models` (found by path: the package imports pkg_resources)."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsMissing("The package face-recognition-models is not installed (pip install face-recognition-models).")
+    path = Path(list(spec.submodule_search_locations)[0]) / "models" / filename
+    if not path.is_file():
+        raise WeightsMissing(f"{filename} is missing from the face-recognition-models package ({path}).")
+    return path
+
+
+def to_rectangle(box) -> object:
+    """A dlib.rectangle from an (x1, y1, x2, y2) box."""
+    import dlib
+
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    return dlib.rectangle(x1, y1, x2, y2)
+
+
+class Dlib68:
+    """68 landmarks of a face inside a detected box."""
+
+    name = "dlib68"
+
+    def __init__(self) -> None:
+        import dlib
+
+        self._predictor = dlib.shape_predictor(str(dlib_model_path("shape_predictor_68_face_landmarks.dat")))
+
+    def landmarks(self, frame_rgb: np.ndarray, box) -> np.ndarray:
+        """(68, 2) float32 pixel coordinates of the face in `box` (x1, y1, x2, y2)."""
+        shape = self._predictor(np.ascontiguousarray(frame_rgb), to_rectangle(box))
+        return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
+
+
+def five_from_68(points: np.ndarray) -> np.ndarray:
+    """The 5 ArcFace-order points (left eye, right eye, nose tip, left and right mouth corner) from 68."""
+    p = np.asarray(points, dtype=np.float32)
+    return np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]]).astype(np.float32)

@@ -1,0 +1,190 @@
+"""Face-swap generation: a source photo's face onto faces of a target video, labelled and watermarked.
+
+Stages (also the progress labels): "analysing source", "swapping" (decode, find faces, smooth, select, swap,
+label, watermark, encode each frame), "encoding" (flush the encoder and the audio track).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+import numpy as np
+
+from models.errors import ManyFacesError, NoFaceError
+from models.provenance.manifest import to_metadata
+from models.provenance.mark import visible_mark
+from models.provenance.watermark import embed as embed_watermark
+from models.selection import select_faces
+from models.smoothing import FaceSmoother
+from models.swappers.base import SourceIdentity
+from models.types import Face, Progress, no_progress
+
+Image = Union[Path, str, np.ndarray]
+
+
+@dataclass
+class GenerationResult:
+    """What a generation job did, for the job page and the logs."""
+
+    out_path: Path
+    frames: int
+    frames_with_faces: int
+    faces_swapped: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    swapper: str = ""
+    payload: int = 0
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
+
+
+class _Timer:
+    """Accumulates seconds per stage name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _image(value: Image) -> np.ndarray:
+    from models.media import read_image
+
+    return value if isinstance(value, np.ndarray) else read_image(Path(value))
+
+
+def choose_face(faces: list[Face], index: Optional[int], what: str = "source photo") -> Face:
+    """The one face to use: the only one found, or the one the user chose; named errors otherwise."""
+    if not faces:
+        raise NoFaceError(f"No face was found in the {what}; use a photo where one face is clearly visible.")
+    if index is not None:
+        if not 0 <= index < len(faces):
+            raise ManyFacesError(f"The {what} shows {len(faces)} faces; choose a face number from 1 to {len(faces)}.")
+        return faces[index]
+    if len(faces) > 1:
+        raise ManyFacesError(
+            f"The {what} shows {len(faces)} faces; choose which one to use (numbered largest first)."
+        )
+    return faces[0]
+
+
+def analyse_source(source: Image, swapper, face_finder, index: Optional[int] = None) -> SourceIdentity:
+    """Find the source face and let the swapper extract its identity (once per job)."""
+    img = _image(source)
+    return swapper.prepare(img, choose_face(face_finder.detect([img])[0], index))
+
+
+def reference_descriptor(reference: Image, face_finder, recogniser) -> np.ndarray:
+    """Descriptor of the (largest) face in the reference photo."""
+    img = _image(reference)
+    faces = face_finder.detect([img])[0]
+    if not faces:
+        raise NoFaceError("No face was found in the reference photo.")
+    return recogniser.embed(img, faces[0])
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    return rgb[: h - h % 2, : w - w % 2]
+
+
+@dataclass
+class _Job:
+    """Everything the per-frame loop needs (kept together so each function stays short)."""
+
+    swapper: object
+    identity: SourceIdentity
+    select: str
+    payload: int
+    reference: Optional[np.ndarray]
+    recogniser: object
+    timer: _Timer
+    smoother: FaceSmoother = field(default_factory=FaceSmoother)
+    frames: int = 0
+    frames_with_faces: int = 0
+    faces_swapped: int = 0
+
+
+def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndarray:
+    """One frame: smooth, select, swap, label, watermark."""
+    with job.timer("selecting"):
+        faces = job.smoother(faces, t)
+        embed = job.recogniser.embed if job.recogniser is not None else None
+        chosen = select_faces(rgb, faces, job.select, reference=job.reference, embed=embed)
+    with job.timer("swapping"):
+        for face in chosen:
+            rgb = job.swapper.swap(rgb, face, job.identity)
+    with job.timer("marking"):
+        rgb = embed_watermark(visible_mark(_even(rgb)), job.payload)
+    job.frames += 1
+    job.frames_with_faces += bool(faces)
+    job.faces_swapped += len(chosen)
+    return rgb
+
+
+def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_progress: Progress, batch: int) -> None:
+    from models.media import iter_frames
+
+    frames = iter_frames(target)
+    while True:
+        with job.timer("decoding"):
+            chunk = list(islice(frames, batch))
+        if not chunk:
+            return
+        with job.timer("detecting"):
+            found = face_finder.detect([rgb for _, _, rgb in chunk])
+        for (_, t, rgb), faces in zip(chunk, found):
+            out = _process(job, rgb, t, faces)
+            with job.timer("encoding"):
+                writer.write(out)
+            on_progress("swapping", min(1.0, job.frames / max(total, 1)))
+
+
+def generate_video(source_path: Image, target_path: Path, out_path: Path, swapper, face_finder, *,
+                   select: str = "all", reference: Optional[Image] = None, payload: int, manifest: dict,
+                   on_progress: Progress = no_progress, source_face_index: Optional[int] = None,
+                   recogniser=None, batch: int = 8) -> GenerationResult:
+    """Swap the source face into the target video; keep fps and audio; label, watermark, embed the manifest."""
+    from models.media import VideoWriter, probe
+
+    timer, start = _Timer(), time.perf_counter()
+    on_progress("analysing source", 0.0)
+    with timer("analysing source"):
+        identity = analyse_source(source_path, swapper, face_finder, source_face_index)
+        info = probe(Path(target_path))
+        ref = None
+        if select == "reference":
+            if recogniser is None:
+                from models.recognition import DlibDescriptor
+
+                recogniser = DlibDescriptor()
+            ref = reference_descriptor(reference if reference is not None else source_path, face_finder, recogniser)
+    on_progress("analysing source", 1.0)
+    job = _Job(swapper, identity, select, payload, ref, recogniser if select == "reference" else None, timer)
+    out_path = Path(out_path)
+    try:
+        with VideoWriter(out_path, info.width, info.height, info.fps, audio_from=Path(target_path),
+                         metadata=to_metadata(manifest)) as writer:
+            _run_frames(job, Path(target_path), writer, face_finder, info.frames, on_progress, batch)
+            on_progress("encoding", 0.0)
+            flush_start = time.perf_counter()  # the encoder and the audio track flush on exit
+        timer.seconds["encoding"] = timer.seconds.get("encoding", 0.0) + time.perf_counter() - flush_start
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
+    on_progress("encoding", 1.0)
+    return GenerationResult(out_path, job.frames, job.frames_with_faces, job.faces_swapped,
+                            time.perf_counter() - start, timer.seconds, getattr(swapper, "name", ""), payload,
+                            info.fps, info.width - info.width % 2, info.height - info.height % 2)

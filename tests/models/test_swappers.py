@@ -1,0 +1,168 @@
+"""Swappers: the classical swap on real photos, and the ONNX swappers' real insightface / onnxruntime
+integration paths driven by tiny ONNX models that these tests build (same input/output names and shapes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("dlib")
+
+from models.landmarks import Dlib68, five_from_68  # noqa: E402
+from models.recognition import DlibDescriptor, distance  # noqa: E402
+from models.swappers import SWAPPERS, get_swapper, swapper_status  # noqa: E402
+from models.types import Face  # noqa: E402
+from tests.models.test_landmarks import hog_faces  # noqa: E402
+from tests.videofactory import real_photo  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """t1.jpg, its faces (with 5 landmarks from dlib), and a source photo cropped around one person."""
+    t1 = real_photo("t1")
+    lm = Dlib68()
+    faces = [Face(f.box, 1.0, five_from_68(lm.landmarks(t1, f.box))) for f in hog_faces(t1)]
+    source = t1[200:520, 380:640].copy()  # the man at (450..557, 295..402) with some context
+    src_face = [Face(f.box, 1.0, five_from_68(lm.landmarks(source, f.box))) for f in hog_faces(source)]
+    assert len(src_face) == 1
+    targets = [f for f in faces if not (440 < f.box[0] < 460)]  # everyone but the source person
+    return t1, targets, source, src_face[0]
+
+
+def test_status_names_what_is_missing(tmp_path):
+    status = swapper_status(tmp_path)
+    assert set(status) == set(SWAPPERS)
+    assert status["classical"] is None
+    assert "inswapper_128" in status["inswapper_128"] and "arcface_w600k_r50" in status["inswapper_128"]
+    assert "simswap_256" in status["simswap_256"]
+
+
+def test_classical_moves_identity_toward_source(scene):
+    t1, targets, source, src_face = scene
+    swapper = get_swapper("classical")
+    identity = swapper.prepare(source, src_face)
+    out = t1
+    for face in targets:
+        out = swapper.swap(out, face, identity)
+    d = DlibDescriptor()
+    src = d.embed(source, src_face)
+    before = np.array([distance(d.embed(t1, f), src) for f in targets])
+    after = np.array([distance(d.embed(out, f), src) for f in targets])
+    assert (after < before).sum() >= len(targets) - 1
+    assert after.mean() < before.mean() - 0.08
+    assert np.array_equal(out[:40, :40], t1[:40, :40])  # far from every face: untouched
+
+
+# ---- tiny ONNX models with the real models' interfaces ----------------------------------------
+
+
+def _save(graph, path: Path) -> Path:
+    import onnx
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def tiny_arcface(path: Path, seed: int = 0) -> Path:
+    """input.1 (1,3,112,112) -> (1,512): global average pool then a fixed projection."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(seed).normal(size=(3, 512)).astype(np.float32)
+    nodes = [helper.make_node("GlobalAveragePool", ["input.1"], ["gap"], name="gap"),
+             helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
+             helper.make_node("MatMul", ["flat", "W"], ["683"], name="proj")]
+    graph = helper.make_graph(nodes, "arcface", [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, 112, 112])],
+                              [helper.make_tensor_value_info("683", TensorProto.FLOAT, [1, 512])],
+                              [numpy_helper.from_array(w, "W")])
+    return _save(graph, path)
+
+
+def tiny_generator(path: Path, size: int, extra_last: np.ndarray | None = None, seed: int = 1) -> tuple[Path, np.ndarray]:
+    """target (1,3,S,S), source (1,512) -> (1,3,S,S) = sigmoid(source @ P) everywhere (a colour set by identity)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    p = np.random.default_rng(seed).normal(size=(512, 3)).astype(np.float32) * 3
+    inits = [numpy_helper.from_array(p, "P"), numpy_helper.from_array(np.array([1, 3, 1, 1], np.int64), "shape"),
+             numpy_helper.from_array(np.zeros(1, np.float32), "zero")]
+    if extra_last is not None:
+        inits.append(numpy_helper.from_array(extra_last, "emap"))  # INSwapper reads the last initializer
+    nodes = [helper.make_node("MatMul", ["source", "P"], ["c"]), helper.make_node("Reshape", ["c", "shape"], ["c4"]),
+             helper.make_node("Mul", ["target", "zero"], ["t0"]), helper.make_node("Add", ["t0", "c4"], ["s"]),
+             helper.make_node("Sigmoid", ["s"], ["output"])]
+    io = [helper.make_tensor_value_info("target", TensorProto.FLOAT, [1, 3, size, size]),
+          helper.make_tensor_value_info("source", TensorProto.FLOAT, [1, 512])]
+    graph = helper.make_graph(nodes, "gen", io, [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, size, size])], inits)
+    return _save(graph, path), p
+
+
+def tiny_converter(path: Path) -> tuple[Path, np.ndarray]:
+    from onnx import TensorProto, helper, numpy_helper
+
+    m = np.random.default_rng(2).normal(size=(512, 512)).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("MatMul", ["input", "M"], ["output"])], "conv",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 512])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 512])],
+                              [numpy_helper.from_array(m, "M")])
+    return _save(graph, path), m
+
+
+def _centre(face: Face) -> tuple[int, int]:
+    x1, y1, x2, y2 = face.box
+    return int((y1 + y2) / 2), int((x1 + x2) / 2)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_inswapper_integration_with_tiny_models(tmp_path, scene):
+    from insightface.model_zoo.inswapper import INSwapper
+
+    t1, targets, source, src_face = scene
+    emap = np.random.default_rng(3).normal(size=(512, 512)).astype(np.float32)
+    gen, p = tiny_generator(tmp_path / "inswapper_128.onnx", 128, extra_last=emap)
+    files = {"inswapper_128": gen, "arcface_w600k_r50": tiny_arcface(tmp_path / "w600k_r50.onnx")}
+    swapper = get_swapper("inswapper_128", files=files, providers=["CPUExecutionProvider"])
+    assert isinstance(swapper.model, INSwapper) and np.allclose(swapper.model.emap, emap)
+    identity = swapper.prepare(source, src_face)
+    assert identity.embedding.shape == (512,) and abs(np.linalg.norm(identity.embedding) - 1) < 1e-5
+    latent = identity.embedding @ emap
+    expected = np.clip(255 * _sigmoid((latent / np.linalg.norm(latent)) @ p), 0, 255)  # RGB
+    out = swapper.swap(t1, targets[0], identity)
+    y, x = _centre(targets[0])
+    assert np.abs(out[y, x].astype(float) - expected).max() <= 2.0
+    assert np.array_equal(out[:40, :40], t1[:40, :40])
+
+
+def test_simswap_integration_with_tiny_models(tmp_path, scene):
+    t1, targets, source, src_face = scene
+    gen, p = tiny_generator(tmp_path / "simswap_256.onnx", 256)
+    conv, m = tiny_converter(tmp_path / "conv.onnx")
+    files = {"simswap_256": gen, "arcface_converter_simswap": conv,
+             "arcface_w600k_r50": tiny_arcface(tmp_path / "w600k_r50.onnx")}
+    swapper = get_swapper("simswap_256", files=files, providers=["CPUExecutionProvider"])
+    identity = swapper.prepare(source, src_face)
+    raw = swapper.recogniser.embed(source, src_face)
+    conv_emb = raw @ m
+    assert np.allclose(identity.embedding, conv_emb / np.linalg.norm(conv_emb), atol=1e-5)
+    out = swapper.swap(t1, targets[1], identity)
+    expected = 255 * _sigmoid(identity.embedding @ p)
+    y, x = _centre(targets[1])
+    assert np.abs(out[y, x].astype(float) - expected).max() <= 2.0
+    assert np.array_equal(out[:40, :40], t1[:40, :40])
+
+
+def test_simswap_refuses_a_model_of_the_wrong_size(tmp_path):
+    from models.errors import WeightsMismatch
+
+    gen, _ = tiny_generator(tmp_path / "g.onnx", 128)
+    conv, _ = tiny_converter(tmp_path / "conv.onnx")
+    files = {"simswap_256": gen, "arcface_converter_simswap": conv, "arcface_w600k_r50": tiny_arcface(tmp_path / "a.onnx")}
+    with pytest.raises(WeightsMismatch):
+        get_swapper("simswap_256", files=files, providers=["CPUExecutionProvider"])
