@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 
 ROLES = ("member", "supervisor", "admin")
-JOB_KINDS = ("detection", "generation")
+JOB_KINDS = ("detection", "generation", "benchmark")
 JOB_STATUSES = ("pending_review", "queued", "running", "succeeded", "failed", "canceled", "rejected")
 ACTIVE_STATUSES = ("pending_review", "queued", "running")
 FINAL_STATUSES = ("succeeded", "failed", "canceled", "rejected")
@@ -169,3 +169,19 @@ class Setting(db.Model):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class ApiToken(db.Model):
+    """A personal API token: only its sha256 is stored; the token itself is shown once at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
