@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import RedisError
 
-from portal import audit, queue
+from portal import audit, limits, queue
 from portal.db import Artifact, Job, User, utcnow
 from portal.extensions import db
 from portal.uploads import StoredUpload
@@ -29,6 +29,7 @@ def add_artifact(job: Job, role: str, upload: StoredUpload) -> Artifact:
 
 def create_detection(owner: User, upload: StoredUpload, params: dict[str, Any]) -> Job:
     """A detection job for an uploaded video, committed and then enqueued."""
+    limits.check_submission(owner)
     info = upload.info
     job = Job(owner=owner, kind="detection", status="queued", params=params, stage="waiting for a worker",
               queued_at=utcnow())

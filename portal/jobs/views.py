@@ -15,6 +15,7 @@ from portal.authz import can_cancel_job, get_job_for
 from portal.db import JOB_KINDS, JOB_STATUSES, Job
 from portal.extensions import db
 from portal.jobs import service
+from portal.limits import LimitExceeded
 from portal.storage import Storage
 from portal.uploads import UploadError, accept_video
 
@@ -75,7 +76,11 @@ def new_detection():
             flash(str(exc), "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
         params = {"detector": form.detector.data, "frames": form.frames.data, "aggregation": form.aggregation.data}
-        job = service.create_detection(current_user, upload, params)
+        try:
+            job = service.create_detection(current_user, upload, params)
+        except LimitExceeded as exc:
+            flash(str(exc), "error")
+            return render_template("jobs/new_detection.html", form=form, missing=missing), 429
         return redirect(url_for("jobs.show", job_id=job.id))
     return render_template("jobs/new_detection.html", form=form, missing=missing), 400 if form.errors else 200
 
