@@ -1,0 +1,88 @@
+"""InsightFace SCRFD (ONNX, onnxruntime CPU) loaded from MODELS_DIR through insightface.model_zoo."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import WeightsMismatch, WeightsMissing
+from models.faces.crop import scaled_face, sort_faces
+from models.types import Face
+from models.weights import locate
+
+# Catalog names in order of preference (fastest first); the model packs' files are byte-identical.
+CANDIDATES = ("scrfd_500m", "scrfd_2.5g", "scrfd_10g")
+
+
+def find_weights(models_dir: Path | None) -> Path:
+    """The first verified SCRFD file under models_dir, or WeightsMissing naming what was looked for."""
+    if models_dir is None:
+        raise WeightsMissing(
+            "SCRFD needs a models folder (MODELS_DIR) and none is configured."
+        )
+    reasons = []
+    for name in CANDIDATES:
+        try:
+            return locate(name, Path(models_dir))
+        except (WeightsMissing, WeightsMismatch, KeyError) as exc:
+            reasons.append(str(exc))
+    raise WeightsMissing(
+        f"No SCRFD weights in the models folder ({models_dir}): "
+        + " ".join(reasons[:1])
+    )
+
+
+class ScrfdFinder:
+    """SCRFD with 5 keypoints: 10-20x faster than MTCNN on a CPU."""
+
+    name = "scrfd"
+
+    def __init__(
+        self,
+        models_dir: Path | None = None,
+        *,
+        input_size: int = 640,
+        min_score: float = 0.5,
+    ):
+        from insightface.model_zoo import get_model
+
+        self.weights = find_weights(models_dir)
+        self.model = get_model(str(self.weights), providers=["CPUExecutionProvider"])
+        self.model.prepare(
+            ctx_id=-1, input_size=(input_size, input_size), det_thresh=min_score
+        )
+        self.input_size = input_size
+
+    @classmethod
+    def unavailable(cls, models_dir: Path | None = None) -> str | None:
+        """None when insightface, onnxruntime and a verified SCRFD file are present."""
+        missing = [
+            m
+            for m in ("insightface", "onnxruntime")
+            if importlib.util.find_spec(m) is None
+        ]
+        if missing:
+            return f"package {' and '.join(missing)} not installed"
+        try:
+            find_weights(models_dir)
+        except WeightsMissing as exc:
+            return str(exc)
+        return None
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        """Faces per RGB frame, largest first, landmarks in ArcFace order."""
+        out = []
+        for frame in frames:
+            bgr = np.ascontiguousarray(frame[:, :, ::-1])
+            dets, kpss = self.model.detect(
+                bgr, input_size=(self.input_size, self.input_size)
+            )
+            kpss = kpss if kpss is not None else [None] * len(dets)
+            out.append(
+                sort_faces(
+                    [scaled_face(d[:4], d[4], k, 1.0) for d, k in zip(dets, kpss)]
+                )
+            )
+        return out

@@ -1,0 +1,69 @@
+"""OpenCV YuNet (cv2.FaceDetectorYN) on yunet/*.onnx from MODELS_DIR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import WeightsMismatch, WeightsMissing
+from models.faces.crop import downscale, scaled_face, sort_faces
+from models.types import Face
+from models.weights import locate
+
+
+def _weights(models_dir: Path | None) -> Path:
+    """The verified YuNet file, or WeightsMissing."""
+    if models_dir is None:
+        raise WeightsMissing(
+            "YuNet needs a models folder (MODELS_DIR) and none is configured."
+        )
+    return locate("yunet", Path(models_dir))
+
+
+class YunetFinder:
+    """YuNet with 5 keypoints (right eye, left eye, nose, mouth corners: image-left first, as ArcFace)."""
+
+    name = "yunet"
+
+    def __init__(
+        self,
+        models_dir: Path | None = None,
+        *,
+        max_side: int = 640,
+        min_score: float = 0.7,
+    ):
+        import cv2
+
+        self.weights = _weights(models_dir)
+        self.model = cv2.FaceDetectorYN.create(
+            str(self.weights), "", (320, 320), min_score, 0.3, 5000
+        )
+        self.max_side = max_side
+
+    @classmethod
+    def unavailable(cls, models_dir: Path | None = None) -> str | None:
+        """None when OpenCV has FaceDetectorYN and the verified YuNet file is present."""
+        import cv2
+
+        if not hasattr(cv2, "FaceDetectorYN"):
+            return "this OpenCV build has no FaceDetectorYN"
+        try:
+            _weights(models_dir)
+        except (WeightsMissing, WeightsMismatch) as exc:
+            return str(exc)
+        return None
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        """Faces per RGB frame, largest first, landmarks in ArcFace order."""
+        out = []
+        for frame in frames:
+            small, factor = downscale(frame, self.max_side)
+            self.model.setInputSize((small.shape[1], small.shape[0]))
+            _, rows = self.model.detect(np.ascontiguousarray(small[:, :, ::-1]))
+            faces = []
+            for r in rows if rows is not None else []:
+                box = (r[0], r[1], r[0] + r[2], r[1] + r[3])
+                faces.append(scaled_face(box, r[14], r[4:14], factor))
+            out.append(sort_faces(faces))
+        return out

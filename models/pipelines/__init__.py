@@ -1,0 +1,1 @@
+"""Pipelines: ordered, named stages (the names double as progress labels) over the models of this package."""

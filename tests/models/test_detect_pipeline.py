@@ -1,0 +1,102 @@
+"""detect_video end to end on videos the tests make, with real weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.errors import Canceled, NoFaceError
+from models.pipelines.detect import detect_video
+
+
+@pytest.fixture(scope="module")
+def meso4(shared_weights):
+    from models.detectors import load_detector
+
+    return load_detector("meso4_df", shared_weights)
+
+
+@pytest.fixture(scope="module")
+def finder(shared_weights):
+    from models.faces import get_face_finder
+
+    return get_face_finder("yunet", shared_weights)
+
+
+def test_face_video_end_to_end(face_video, meso4, finder):
+    calls: list[tuple[str, float]] = []
+    result = detect_video(
+        face_video,
+        meso4,
+        finder,
+        n_frames=8,
+        aggregation="confident",
+        on_progress=lambda stage, f: calls.append((stage, f)),
+    )
+    assert result.verdict in ("REAL", "FAKE") and 0.0 <= result.fake_probability <= 1.0
+    assert (result.verdict == "FAKE") == (result.fake_probability >= 0.5)
+    assert result.model == "meso4_df" and result.weights_sha256 == meso4.weights_sha256
+    assert result.aggregation == "confident" and result.video.frames == 20
+    assert len(result.frames) == 8 and all(
+        f.fake_probability is not None for f in result.frames
+    )
+    assert [f.index for f in result.frames] == sorted(f.index for f in result.frames)
+    assert len(result.thumbnails) == 8 and result.thumbnails[0].shape == (96, 96, 3)
+    assert (
+        set(result.timings) >= {"decode", "faces", "scoring", "total"}
+        and result.warnings == []
+    )
+    stages = list(dict.fromkeys(s for s, _ in calls))
+    assert stages == ["decoding", "finding faces", "scoring", "aggregating"]
+    fractions = [f for _, f in calls]
+    assert (
+        fractions == sorted(fractions)
+        and fractions[0] == 0.0
+        and fractions[-1] == 1.0
+        and len(calls) >= 12
+    )
+
+
+def test_mean_of_the_frames(face_video, meso4, finder):
+    result = detect_video(face_video, meso4, finder, n_frames=4)
+    scores = [f.fake_probability for f in result.frames]
+    assert result.fake_probability == pytest.approx(float(np.mean(scores)))
+
+
+def test_blank_video_has_no_face(blank_video, meso4, finder):
+    with pytest.raises(
+        NoFaceError, match="No face was found in any of the 6 sampled frames"
+    ):
+        detect_video(blank_video, meso4, finder, n_frames=6)
+
+
+def test_few_faces_warns(media_dir, face_video, meso4, finder):
+    from models.media import sample_frames
+    from tests import videofactory as vf
+
+    faces = [rgb for _, _, rgb in sample_frames(media_dir / "faces.mp4", 2)]
+    blank = np.full_like(faces[0], 90)
+    path = vf.write_video(media_dir / "mostly_blank.mp4", [faces[0]] + [blank] * 5)
+    result = detect_video(path, meso4, finder, n_frames=6)
+    assert [f.fake_probability is None for f in result.frames] == [False] + [True] * 5
+    assert "only 1 of the 6" in result.warnings[0] and len(result.thumbnails) == 1
+
+
+def test_cancel_propagates(face_video, meso4, finder):
+    def cancel_when_finding_faces(stage: str, fraction: float) -> None:
+        if stage == "finding faces":
+            raise Canceled("Canceled by the user.")
+
+    with pytest.raises(Canceled):
+        detect_video(
+            face_video, meso4, finder, n_frames=8, on_progress=cancel_when_finding_faces
+        )
+
+
+def test_with_the_offline_default_mtcnn(face_video, meso4):
+    from models.faces import get_face_finder
+
+    result = detect_video(face_video, meso4, get_face_finder("mtcnn"), n_frames=4)
+    assert len(result.frames) == 4 and all(
+        f.face_box is not None for f in result.frames
+    )
