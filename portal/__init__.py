@@ -28,6 +28,10 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     headers.register(app)
     cli.register(app)
     nav.register(app)
+    from portal import limits, ratelimit
+
+    limits.register(app)
+    ratelimit.register(app)
     return app
 
 
@@ -45,8 +49,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, files
+    from portal import admin, auth, files, review
+    from portal.generation import views as generation
     from portal.jobs import views as jobs
 
-    for module in (auth, jobs, files, admin):
+    for module in (auth, jobs, files, admin, generation, review):
+        app.register_blueprint(module.bp)
+    from portal import api, api_tokens
+
+    for module in (api_tokens, api):
         app.register_blueprint(module.bp)

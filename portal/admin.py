@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Regexp, Length
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from portal import audit, settings, users
 from portal.authz import role_required
@@ -32,6 +32,12 @@ class EditUserForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     allow_registration = BooleanField("Anyone may register an account (as a member)")
+    max_queued_per_user = IntegerField("Waiting jobs per user (0: no cap)", validators=[Optional(), NumberRange(0, 10000)])
+    max_running_per_user = IntegerField("Running jobs per user (0: no cap)", validators=[Optional(), NumberRange(0, 1000)])
+    max_upload_mb = IntegerField("Upload limit per file, MB (0: the server's MAX_UPLOAD_MB)",
+                                 validators=[Optional(), NumberRange(0, 100000)])
+
+    LIMITS = ("max_queued_per_user", "max_running_per_user", "max_upload_mb")
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -77,11 +83,16 @@ def user_edit(user_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required("admin")
 def portal_settings():
-    form = SettingsForm(allow_registration=settings.get("allow_registration"))
+    form = SettingsForm(allow_registration=settings.get("allow_registration"),
+                        **{key: int(settings.get(key) or 0) for key in SettingsForm.LIMITS})
     if request.method == "POST" and form.validate_on_submit():
-        settings.put("allow_registration", bool(form.allow_registration.data))
-        audit.record("settings.update", current_user, None, allow_registration=bool(form.allow_registration.data))
+        values = {"allow_registration": bool(form.allow_registration.data)}
+        values.update({key: int(getattr(form, key).data) for key in SettingsForm.LIMITS
+                       if getattr(form, key).data is not None})
+        for key, value in values.items():
+            settings.put(key, value)
+        audit.record("settings.update", current_user, None, **values)
         db.session.commit()
         flash("Settings saved.", "info")
         return redirect(url_for("admin.portal_settings"))
-    return render_template("admin/settings.html", form=form)
+    return render_template("admin/settings.html", form=form), 400 if form.errors else 200

@@ -15,7 +15,7 @@ from portal.storage import Storage
 bp = Blueprint("files", __name__)
 
 # Roles whose bytes the portal itself produced; only these may be shown inline in the page.
-INLINE_ROLES = {"thumbnail", "plot", "output_video", "heatmap"}
+INLINE_ROLES = {"thumbnail", "plot", "output_video", "heatmap", "source_photo", "reference_photo"}
 _EXTENSIONS = {"video/mp4": ".mp4", "application/json": ".json", "application/pdf": ".pdf", "image/png": ".png",
                "image/jpeg": ".jpg", "video/webm": ".webm", "text/csv": ".csv"}
 

@@ -31,3 +31,32 @@ def check_submission(user: User) -> None:
     if cap and waiting >= cap:
         raise LimitExceeded(f"You already have {waiting} jobs waiting (the limit is {cap}); "
                             "wait for some to finish or cancel one.")
+
+
+def running_cap() -> int:
+    """Jobs of one user that workers may run at the same time (0: no cap)."""
+    return int(settings.get("max_running_per_user") or 0)
+
+
+def upload_limit_bytes(config_limit: int) -> int:
+    """The upload limit: the admin setting (MB) when set, never above the server's MAX_UPLOAD_MB."""
+    mb = int(settings.get("max_upload_mb") or 0)
+    return min(config_limit, mb * 1024 * 1024) if mb > 0 else config_limit
+
+
+def register(app) -> None:
+    """Apply the admin's upload limit to each request (werkzeug answers 413 above it)."""
+    from flask import request
+
+    from portal.errors import _page
+
+    def _upload_limit():
+        if request.method in ("POST", "PUT") and request.content_length:
+            request.max_content_length = upload_limit_bytes(app.config["MAX_CONTENT_LENGTH"])
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)  # before CSRF reads the form
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        return _page(413, f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")

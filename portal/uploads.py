@@ -117,3 +117,15 @@ def accept_image(file: Optional[FileStorage], storage: Storage, max_pixels: int 
     finally:
         tmp.unlink(missing_ok=True)
     return StoredUpload(key, sha, size, media_type, display_name(file.filename))
+
+
+def accept_pdf(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
+    """Store an uploaded PDF (consent evidence); only its signature is checked, it is never rendered here."""
+    tmp, sha, size, head = _receive(file, storage)
+    try:
+        if not head.startswith(b"%PDF-"):
+            raise UploadError("The evidence file is not a PDF.")
+        key = storage.adopt(tmp, sha)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return StoredUpload(key, sha, size, "application/pdf", display_name(file.filename))

@@ -20,8 +20,8 @@ def one_face_photo() -> np.ndarray:
     import cv2
 
     img = real_photo("t1")
-    crop = img[25:205, 0:170]  # leftmost person of t1.jpg
-    return cv2.resize(crop, (340, 360), interpolation=cv2.INTER_CUBIC)
+    crop = img[200:470, 0:240]  # the left person of t1.jpg (face box about x 52-170, y 266-399)
+    return cv2.resize(crop, (360, 405), interpolation=cv2.INTER_CUBIC)
 
 
 def _frames_from_photo(photo: np.ndarray, size: tuple[int, int], count: int):

@@ -39,9 +39,12 @@ class JobContext:
     @classmethod
     def start(cls, job_id: int, worker_name: str = "") -> Optional["JobContext"]:
         """Mark the job running; None when it is not waiting to run (canceled, already done)."""
-        job = db.session.get(Job, job_id)
+        job = db.session.get(Job, job_id, with_for_update=True)
         if job is None or job.status != "queued":
             log.info("job %s: not queued (%s), skipped", job_id, job.status if job else "missing")
+            db.session.rollback()
+            return None
+        if cls._over_running_cap(job):
             return None
         job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
         job.worker_name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
@@ -50,6 +53,25 @@ class JobContext:
         ctx = cls(job)
         db.session.close()
         return ctx
+
+    @staticmethod
+    def _over_running_cap(job: Job) -> bool:
+        """When the owner already has max_running_per_user jobs running, send this one to the back of its queue."""
+        from sqlalchemy import func, select
+
+        from portal import limits
+        from portal.db import User
+
+        cap = limits.running_cap()
+        if not cap:
+            return False
+        db.session.execute(select(User.id).where(User.id == job.owner_id).with_for_update())  # one start per user
+        running = db.session.execute(select(func.count()).select_from(Job).where(
+            Job.owner_id == job.owner_id, Job.status == "running")).scalar_one()
+        if running < cap:
+            return False
+        _defer(job, f"waiting: {running} of this user's jobs are running (limit {cap})")
+        return True
 
     def progress(self, stage: str, fraction: float) -> None:
         """Write stage and fraction (throttled) and raise Canceled when a cancel was requested."""
@@ -91,3 +113,19 @@ class JobContext:
         job = db.session.get(Job, self.job_id)
         finish(job, status, error=reason)
         db.session.commit()
+
+
+def _defer(job: Job, stage: str) -> None:
+    """Put a queued job at the back of its queue under a fresh RQ id (its attempts do not change)."""
+    from rq import Queue
+
+    from portal import queue
+
+    rq_id = f"{queue.rq_job_id(job.id, job.attempts)}-w{time.time_ns() // 1_000_000}"
+    job.stage, job.rq_id = stage[:120], rq_id
+    db.session.commit()
+    time.sleep(0.5)  # the cap lifts only when another job ends: do not spin on the queue
+    Queue(job.kind, connection=queue.connection()).enqueue(
+        queue.TASK, job.id, job_id=rq_id, job_timeout=current_app.config["JOB_TIMEOUT"], result_ttl=600,
+        failure_ttl=7 * 24 * 3600, description=f"{job.kind} job {job.id} (deferred)")
+    log.info("job %s: %s; sent to the back of the queue", job.id, stage)

@@ -1,8 +1,9 @@
-"""Start a portal worker on the configured Redis, after reconciling the queue with the database."""
+"""Start a portal worker: reconcile the database with Redis on start, then every interval in a thread."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask
 
@@ -10,14 +11,52 @@ from portal.queue import QUEUES, connect
 from workers.worker import PortalWorker
 
 log = logging.getLogger(__name__)
+RECONCILE_INTERVAL = 30  # seconds between reconciler runs in each worker
 
 
-def run_worker(app: Flask, queues=(), *, burst: bool = False, name: str | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    connection = connect(app.config["REDIS_URL"], app.config["EMBEDDED_REDIS_DB"])
+def reconcile_once(app: Flask, connection, lock_seconds: int = 0) -> dict[str, int] | None:
+    """One reconciler pass in its own app context; a failure (Redis or database down) is logged, never raised."""
+    from portal.extensions import db
     from workers.reconcile import reconcile
 
     with app.app_context():
-        reconcile(connection)
-        worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
-        worker.work(burst=burst, logging_level="INFO")
+        try:
+            counts = reconcile(connection, time_limit=app.config["JOB_TIMEOUT"], lock_seconds=lock_seconds)
+            if any(v for k, v in counts.items() if k != "skipped"):
+                log.info("reconciler: %s", counts)
+            return counts
+        except Exception as exc:  # the next pass tries again
+            log.warning("reconciler pass failed: %s: %s", type(exc).__name__, exc)
+            db.session.rollback()
+            return None
+        finally:
+            db.session.remove()
+
+
+def _reconcile_forever(app: Flask, connection, interval: float, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        reconcile_once(app, connection, lock_seconds=max(1, int(interval) - 1))
+
+
+def start_reconciler(app: Flask, connection, interval: float) -> threading.Event:
+    """A daemon thread running the reconciler every interval seconds; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=_reconcile_forever, args=(app, connection, interval, stop), daemon=True,
+                     name="reconciler").start()
+    return stop
+
+
+def run_worker(app: Flask, queues=(), *, burst: bool = False, name: str | None = None,
+               interval: float | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    connection = connect(app.config["REDIS_URL"], app.config["EMBEDDED_REDIS_DB"])
+    interval = interval or app.config.get("RECONCILE_INTERVAL", RECONCILE_INTERVAL)
+    reconcile_once(app, connection)
+    stop = None if burst else start_reconciler(app, connection, interval)
+    try:
+        with app.app_context():
+            worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
+            worker.work(burst=burst, logging_level="INFO")
+    finally:
+        if stop is not None:
+            stop.set()

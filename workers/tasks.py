@@ -18,9 +18,9 @@ _app: Flask | None = None
 
 
 def _runners() -> dict[str, Callable[[JobContext], None]]:
-    from workers import detection
+    from workers import detection, generation
 
-    return {"detection": detection.run}
+    return {"detection": detection.run, "generation": generation.run}
 
 
 def _the_app() -> Flask:

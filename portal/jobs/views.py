@@ -89,8 +89,13 @@ def new_detection():
 @login_required
 def show(job_id: int):
     job = get_job_for(current_user, job_id)
+    extra = {}
+    if job.kind == "generation":
+        from portal.generation.service import consent_of, reviews_of
+
+        extra = {"consent": consent_of(job), "reviews": reviews_of(job)}
     return render_template("jobs/show.html", job=job, action=ActionForm(),
-                           can_cancel=can_cancel_job(current_user, job) and job.is_active)
+                           can_cancel=can_cancel_job(current_user, job) and job.is_active, **extra)
 
 
 @bp.route("/jobs/<int:job_id>/status.json")

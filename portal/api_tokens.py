@@ -1,0 +1,92 @@
+"""Personal API tokens: made and revoked in the browser; only the token's sha256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Optional
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from portal import audit
+from portal.db import ApiToken, User, utcnow
+from portal.extensions import db
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
+PREFIX = "dfl_"
+MAX_TOKENS = 20  # live tokens per user
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Name (what the token is for)", validators=[DataRequired(), Length(max=100)])
+
+
+class RevokeForm(FlaskForm):
+    """A button carrying the CSRF token."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def create(user: User, name: str) -> str:
+    """A new token for user (the caller commits); the returned secret is never stored."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=digest(token), prefix=token[:12]))
+    return token
+
+
+def user_for(token: str) -> Optional[User]:
+    """The active user of a live token, or None; marks the token used."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        db.session.commit()
+    return row.user
+
+
+def live_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                   .order_by(ApiToken.id.desc())).scalars())
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    form, new_token = TokenForm(), None
+    if form.validate_on_submit():
+        if len(live_tokens(current_user)) >= MAX_TOKENS:
+            flash(f"You already have {MAX_TOKENS} tokens; revoke one first.", "error")
+        else:
+            new_token = create(current_user, form.name.data)
+            audit.record("api_token.create", current_user, current_user, name=form.name.data.strip()[:100])
+            db.session.commit()
+    status = 400 if form.errors else 200
+    return render_template("api_tokens/index.html", form=form, new_token=new_token, tokens=live_tokens(current_user),
+                           revoke=RevokeForm()), status
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != current_user.id or row.revoked_at is not None:
+        abort(404)
+    if RevokeForm().validate_on_submit():
+        row.revoked_at = utcnow()
+        audit.record("api_token.revoke", current_user, current_user, token=row.prefix, name=row.name)
+        db.session.commit()
+        flash(f"Token {row.name} ({row.prefix}…) revoked.", "info")
+    else:
+        flash("The token was not revoked (form expired); try again.", "error")
+    return redirect(url_for("api_tokens.index"))

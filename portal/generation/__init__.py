@@ -1,0 +1,1 @@
+"""Generation requests: the form, the source-face check, supervision (approve / reject)."""

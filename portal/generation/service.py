@@ -1,0 +1,68 @@
+"""Generation requests and their review: rows + consent + audit, committed; approval enqueues."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from portal import audit, limits
+from portal.db import Consent, Job, Review, User, utcnow
+from portal.extensions import db
+from portal.jobs.service import JobError, add_artifact, finish, send_to_queue
+from portal.uploads import StoredUpload
+
+
+def create_request(owner: User, source: StoredUpload, target: StoredUpload, params: dict[str, Any],
+                   consent: dict[str, str], evidence: Optional[StoredUpload] = None,
+                   reference: Optional[StoredUpload] = None) -> Job:
+    """A generation request waiting for a supervisor (status pending_review)."""
+    limits.check_submission(owner)
+    job = Job(owner=owner, kind="generation", status="pending_review", params=params,
+              stage="waiting for a supervisor's review")
+    db.session.add(job)
+    add_artifact(job, "source_photo", source)
+    add_artifact(job, "target_video", target)
+    if reference is not None:
+        add_artifact(job, "reference_photo", reference)
+    evidence_row = add_artifact(job, "consent_evidence", evidence) if evidence is not None else None
+    db.session.flush()
+    db.session.add(Consent(job_id=job.id, subject_name=consent["subject"], attestation=consent["attestation"],
+                           evidence_artifact_id=evidence_row.id if evidence_row is not None else None))
+    audit.record("generation.request", owner, job, purpose=params.get("purpose", ""),
+                 source_sha256=source.sha256, target_sha256=target.sha256, swapper=params.get("swapper"),
+                 consent_subject=consent["subject"])
+    db.session.commit()
+    return job
+
+
+def _review(job: Job, supervisor: User, decision: str, reason: str) -> None:
+    if job.kind != "generation" or job.status != "pending_review":
+        raise JobError(f"Job {job.id} is not waiting for review (it is {job.status}).")
+    if job.owner_id == supervisor.id:
+        raise JobError("You cannot review your own request; another supervisor must decide.")
+    db.session.add(Review(job_id=job.id, supervisor_id=supervisor.id, decision=decision, reason=reason))
+    audit.record(f"generation.{'approve' if decision == 'approved' else 'reject'}", supervisor, job,
+                 reason=reason, requester_id=job.owner_id)
+
+
+def approve(job: Job, supervisor: User, reason: str = "") -> None:
+    """Record the approval, commit, then enqueue on the generation queue."""
+    _review(job, supervisor, "approved", reason)
+    job.status, job.queued_at, job.stage = "queued", utcnow(), "approved; waiting for a worker"
+    db.session.commit()
+    send_to_queue(job)
+
+
+def reject(job: Job, supervisor: User, reason: str) -> None:
+    if not reason.strip():
+        raise JobError("Give the requester a reason for the rejection.")
+    _review(job, supervisor, "rejected", reason)
+    finish(job, "rejected", error=f"Rejected by {supervisor.name}: {reason}")
+    db.session.commit()
+
+
+def reviews_of(job: Job) -> list[Review]:
+    return db.session.query(Review).filter(Review.job_id == job.id).order_by(Review.id).all()
+
+
+def consent_of(job: Job) -> Optional[Consent]:
+    return db.session.query(Consent).filter(Consent.job_id == job.id).one_or_none()

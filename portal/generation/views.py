@@ -1,0 +1,137 @@
+"""The generation request form, with a numbered choice when the source photo shows several faces."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from portal.generation import precheck, service
+from portal.jobs.service import JobError
+from portal.jobs.views import storage
+from portal.limits import LimitExceeded
+from portal.uploads import StoredUpload, UploadError, accept_image, accept_pdf, accept_video
+
+bp = Blueprint("generation", __name__)
+
+FACE_MODES = [("all", "every face in the video"), ("largest", "the largest face in each frame"),
+              ("reference", "the face most like a reference photo")]
+ATTESTATION = ("I confirm that the person in the source photo, named above, agreed to their face being used for "
+               "this research purpose.")
+
+
+class GenerationForm(FlaskForm):
+    source = FileField("Source photo (the identity to use)", validators=[FileRequired("Choose a source photo.")])
+    target = FileField("Target video (whose faces are replaced)", validators=[FileRequired("Choose a target video.")])
+    swapper = SelectField("Swapper", validators=[DataRequired()])
+    faces = SelectField("Faces to replace", choices=FACE_MODES, default="all")
+    reference = FileField("Reference photo (only for 'most like a reference')")
+    purpose = TextAreaField("Purpose of this generation", validators=[DataRequired(), Length(10, 2000)])
+    consent_subject = StringField("Person in the source photo", validators=[DataRequired(), Length(2, 200)])
+    consent = BooleanField(ATTESTATION, validators=[InputRequired("The consent attestation is required.")])
+    evidence = FileField("Consent evidence (optional: a signed form as PDF or photo)")
+
+
+class ChooseFaceForm(FlaskForm):
+    face = IntegerField("Face number", validators=[DataRequired(), NumberRange(min=1)])
+
+
+def _swapper_choices() -> list[tuple[str, str]]:
+    from models.swappers import swapper_status
+
+    return [(name, name) for name, reason in swapper_status(current_app.config["MODELS_DIR"]).items()
+            if reason is None]
+
+
+def _optional_upload(field, accept) -> StoredUpload | None:
+    return accept(field.data, storage()) if field.data and field.data.filename else None
+
+
+def _evidence(field) -> StoredUpload | None:
+    """Consent evidence: a PDF or a photo."""
+    if not (field.data and field.data.filename):
+        return None
+    head = field.data.stream.read(5)
+    field.data.stream.seek(0)
+    if head == b"%PDF-":
+        return accept_pdf(field.data, storage())
+    return accept_image(field.data, storage())
+
+
+@bp.route("/generate", methods=["GET", "POST"])
+@login_required
+def new():
+    form = GenerationForm()
+    form.swapper.choices = _swapper_choices()
+    if not form.validate_on_submit():
+        return render_template("generation/new.html", form=form), 400 if form.errors else 200
+    try:
+        source = accept_image(form.source.data, storage())
+        target = accept_video(form.target.data, storage())
+        reference = _optional_upload(form.reference, accept_image)
+        evidence = _evidence(form.evidence)
+        if form.faces.data == "reference" and reference is None:
+            raise UploadError("Add a reference photo, or choose another way of picking the faces.")
+    except UploadError as exc:
+        flash(str(exc), "error")
+        return render_template("generation/new.html", form=form), 400
+    pending = {"source": source.__dict__, "target": {**target.__dict__, "info": None},
+               "reference": reference.__dict__ if reference else None,
+               "evidence": evidence.__dict__ if evidence else None,
+               "params": {"swapper": form.swapper.data, "faces": form.faces.data, "purpose": form.purpose.data,
+                          "consent_subject": form.consent_subject.data},
+               "consent": {"subject": form.consent_subject.data, "attestation": ATTESTATION}}
+    return _check_source_faces(pending)
+
+
+def _check_source_faces(pending: dict):
+    """No face: refuse. One: create the request. Several: ask which one (numbered largest first)."""
+    from models.media import read_image
+
+    rgb = read_image(storage().path(pending["source"]["key"]))
+    boxes = precheck.find_faces(rgb, current_app.config["MODELS_DIR"])
+    if not boxes:
+        flash("No face was found in the source photo; use a photo where one face is clearly visible.", "error")
+        return redirect(url_for("generation.new"))
+    if len(boxes) == 1:
+        pending["params"]["source_face_box"] = list(boxes[0])
+        return _create(pending)
+    pending["boxes"] = [list(b) for b in boxes]
+    session["pending_generation"] = pending
+    return render_template("generation/choose_face.html", form=ChooseFaceForm(), count=len(boxes),
+                           preview=precheck.numbered_preview(rgb, boxes))
+
+
+@bp.route("/generate/choose-face", methods=["POST"])
+@login_required
+def choose_face():
+    pending = session.get("pending_generation")
+    form = ChooseFaceForm()
+    if not pending or not form.validate_on_submit() or form.face.data > len(pending["boxes"]):
+        flash("Choose one of the numbered faces (or start the request again).", "error")
+        return redirect(url_for("generation.new"))
+    session.pop("pending_generation")
+    pending["params"]["source_face_box"] = pending["boxes"][form.face.data - 1]
+    return _create(pending)
+
+
+def _create(pending: dict):
+    uploads = {k: StoredUpload(**pending[k]) if pending.get(k) else None
+               for k in ("source", "target", "reference", "evidence")}
+    try:
+        job = service.create_request(current_user, uploads["source"], uploads["target"], pending["params"],
+                                     pending["consent"], uploads["evidence"], uploads["reference"])
+    except (LimitExceeded, JobError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("generation.new"))
+    flash(f"Request #{job.id} sent; a supervisor will review it.", "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.before_request
+def _forget_stale_choice():
+    if request.endpoint == "generation.new" and request.method == "GET":
+        session.pop("pending_generation", None)

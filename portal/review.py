@@ -1,0 +1,135 @@
+"""Supervision: the review queue of generation requests, decisions, and the audit log (browse, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import AnyOf, Length
+
+from portal import audit
+from portal import users as accounts
+from portal.authz import role_required
+from portal.db import AuditEvent, Job, User
+from portal.extensions import db
+from portal.generation import service
+from portal.jobs.service import JobError
+
+bp = Blueprint("review", __name__)
+SUPERVISORS = ("supervisor", "admin")
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField("Decision", choices=[("approve", "approve"), ("reject", "reject")],
+                           validators=[AnyOf(["approve", "reject"])])
+    reason = TextAreaField("Reason (shown to the requester; required to reject)", validators=[Length(max=2000)])
+
+
+@bp.route("/review")
+@role_required(*SUPERVISORS)
+def queue():
+    pending = db.session.execute(select(Job).where(Job.kind == "generation", Job.status == "pending_review")
+                                 .order_by(Job.id)).scalars().all()
+    decided = db.session.execute(select(Job).where(Job.kind == "generation", Job.status != "pending_review")
+                                 .order_by(Job.id.desc()).limit(20)).scalars().all()
+    return render_template("review/queue.html", pending=pending, decided=decided)
+
+
+def requester_history(user: User) -> dict:
+    """How the requester's earlier generation requests went."""
+    rows = db.session.execute(select(Job.status, func.count()).where(Job.owner_id == user.id,
+                                                                     Job.kind == "generation")
+                              .group_by(Job.status)).all()
+    recent = db.session.execute(select(Job).where(Job.owner_id == user.id, Job.kind == "generation")
+                                .order_by(Job.id.desc()).limit(10)).scalars().all()
+    return {"counts": dict(rows), "recent": recent}
+
+
+@bp.route("/review/<int:job_id>", methods=["GET", "POST"])
+@role_required(*SUPERVISORS)
+def decide(job_id: int):
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != "generation":
+        return render_template("error.html", code=404, message="There is no such generation request."), 404
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                service.approve(job, current_user, form.reason.data or "")
+                flash(f"Request #{job.id} approved and queued.", "info")
+            else:
+                service.reject(job, current_user, form.reason.data or "")
+                flash(f"Request #{job.id} rejected.", "info")
+            return redirect(url_for("review.queue"))
+        except JobError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    return render_template("review/decide.html", job=job, form=form, consent=service.consent_of(job),
+                           reviews=service.reviews_of(job), history=requester_history(job.owner))
+
+
+def _audit_query():
+    """Audit events filtered by ?user=email&action=prefix&since=YYYY-MM-DD&until=YYYY-MM-DD."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if email := request.args.get("user", "").strip():
+        user = accounts.find(email)
+        query = query.where(AuditEvent.actor_id == (user.id if user else -1))
+    if action := request.args.get("action", "").strip():
+        query = query.where(AuditEvent.action.startswith(action[:50]))
+    for name, op in (("since", "__ge__"), ("until", "__lt__")):
+        if value := request.args.get(name, "").strip():
+            try:
+                day = datetime.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                continue
+            if name == "until":
+                day = day.replace(hour=23, minute=59, second=59)
+            query = query.where(getattr(AuditEvent.created_at, op)(day))
+    return query
+
+
+@bp.route("/audit")
+@role_required(*SUPERVISORS)
+def audit_log():
+    page = db.paginate(_audit_query(), per_page=50, error_out=False)
+    actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("review/audit.html", page=page, actions=actions, args=request.args, filters=filters)
+
+
+@bp.route("/audit.csv")
+@role_required(*SUPERVISORS)
+def audit_csv():
+    query = _audit_query()
+
+    @stream_with_context
+    def rows():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["id", "time_utc", "actor", "action", "object", "object_id", "ip", "details", "hash"])
+        for e in db.session.execute(query.execution_options(yield_per=500)).scalars():
+            writer.writerow([_cell(v) for v in (e.id, e.created_at.isoformat(), e.actor.email if e.actor else "system",
+                                                e.action, e.object_type, e.object_id or "", e.ip,
+                                                json.dumps(e.details, sort_keys=True, ensure_ascii=False), e.hash)])
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue()
+
+    audit.record("audit.export", current_user, None, filters=dict(request.args))
+    db.session.commit()
+    return Response(rows(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
+
+
+def _cell(value) -> str:
+    """A CSV cell; a leading = + - @ is escaped so a spreadsheet never runs it as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
