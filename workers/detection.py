@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from portal import reports
+from portal import model_cards, reports
+from portal.pdf_report import build_pdf
 from portal.db import Job
 from portal.extensions import db
 from workers import model_cache
@@ -55,8 +56,14 @@ def run(ctx: JobContext) -> None:
     report = reports.detection_report(result, job_id=ctx.job_id, input_sha256=ctx.input_sha256["input_video"])
     report["provenance"] = provenance
     ctx.store_bytes("report_json", json.dumps(report, indent=2).encode(), "application/json")
-    ctx.store_bytes("plot", reports.score_timeline_png(result), "image/png", "score timeline")
-    for frame, thumb in zip(reports.scored_frames(result), result.thumbnails):
-        ctx.store_bytes("thumbnail", reports.jpeg(thumb), "image/jpeg", f"frame {frame.index}")
+    plot = reports.score_timeline_png(result)
+    ctx.store_bytes("plot", plot, "image/png", "score timeline")
+    thumbs = [(reports.jpeg(thumb), f"frame {f.index} · P(fake) {f.fake_probability:.2f}")
+              for f, thumb in zip(reports.scored_frames(result), result.thumbnails)]
+    for data, caption in thumbs:
+        ctx.store_bytes("thumbnail", data, "image/jpeg", caption)
+    card = model_cards.card(result.model)
+    db.session.close()
+    ctx.store_bytes("report_pdf", build_pdf(report, card, plot, thumbs), "application/pdf", "verdict report")
     ctx.succeed({**reports.detection_summary(result), "provenance": provenance},
                 model_versions={"detector": result.model, "weights_sha256": result.weights_sha256})

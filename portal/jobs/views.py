@@ -94,6 +94,10 @@ def show(job_id: int):
         from portal.generation.service import consent_of, reviews_of
 
         extra = {"consent": consent_of(job), "reviews": reviews_of(job)}
+    elif job.kind == "detection" and job.result:
+        from portal.model_cards import card
+
+        extra = {"card": card(job.result.get("model", ""))}
     return render_template("jobs/show.html", job=job, action=ActionForm(),
                            can_cancel=can_cancel_job(current_user, job) and job.is_active, **extra)
 

@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,25 @@ def member(browser, users, shared_weights):
     return b
 
 
-def test_detection_job_end_to_end(app, worker, member, face_video):
+def _check_pdf(data: bytes, tmp_path):
+    """The PDF report opens and renders to pages (pdftoppm), which the test keeps as artifacts."""
+    import shutil
+    import subprocess
+
+    assert data[:5] == b"%PDF-"
+    (tmp_path / "report.pdf").write_bytes(data)
+    if shutil.which("pdftoppm") is None:
+        return
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert pages and all(p.stat().st_size > 10_000 for p in pages)
+    keep = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
+    keep.mkdir(parents=True, exist_ok=True)
+    for p in pages:
+        shutil.copy(p, keep / p.name)
+
+
+def test_detection_job_end_to_end(app, worker, member, face_video, tmp_path):
     job_id = job_id_of(submit(member, face_video, aggregation="confident", name="my holiday.mp4"))
     status, error, result = wait_for_job(app, job_id)
     assert status == "succeeded", error
@@ -43,6 +62,7 @@ def test_detection_job_end_to_end(app, worker, member, face_video):
     with app.app_context():
         job = db.session.get(Job, job_id)
         report_id, plot_id = job.artifact("report_json").id, job.artifact("plot").id
+        pdf_id = job.artifact("report_pdf").id
         thumbs = job.artifacts_with("thumbnail")
         input_sha = job.artifact("input_video").sha256
         assert job.artifact("input_video").storage_key == input_sha  # content-addressed, not the user's name
@@ -55,6 +75,7 @@ def test_detection_job_end_to_end(app, worker, member, face_video):
     assert len(report["weights_sha256"]) == 64 and report["aggregation"] == "confident"
     assert len(report["frames"]) == 8 and all("fake_probability" in f for f in report["frames"])
     assert member.get(f"/files/{plot_id}/view").headers["Content-Type"] == "image/png"
+    _check_pdf(member.get(f"/files/{pdf_id}").data, tmp_path)
     assert member.get(f"/files/{thumbs[0].id}/view").data[:3] == b"\xff\xd8\xff"
 
 
