@@ -1,0 +1,53 @@
+"""Shared plumbing of the ImageNet feature extractors: preprocessing, batching, CAM inputs."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def to_tensor(crops: np.ndarray | Sequence[np.ndarray], size: int, mean: Sequence[float], std: Sequence[float]):
+    """uint8 RGB crops (N, H, W, 3) -> float tensor (N, 3, size, size), resized (area/cubic) and normalised."""
+    import cv2
+    import torch
+
+    out = []
+    for crop in crops:
+        crop = np.ascontiguousarray(crop[:, :, :3])
+        interp = cv2.INTER_AREA if min(crop.shape[:2]) > size else cv2.INTER_CUBIC
+        out.append(cv2.resize(crop, (size, size), interpolation=interp) if crop.shape[:2] != (size, size) else crop)
+    x = (np.stack(out).astype(np.float32) - np.array(mean, np.float32)) / np.array(std, np.float32)
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+
+class TorchFeatures:
+    """Base of a feature extractor: subclasses set `net`, `size`, `mean`, `std` (in 0..255 pixel units)."""
+
+    name = ""
+    dim = 0
+    batch = 16
+
+    def _run(self, crops, fn) -> np.ndarray:
+        import torch
+
+        if len(crops) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        outs = []
+        with torch.inference_mode():
+            for start in range(0, len(crops), self.batch):
+                x = to_tensor(crops[start:start + self.batch], self.size, self.mean, self.std)
+                outs.append(fn(x).float().numpy())
+        return np.concatenate(outs)
+
+    def features(self, crops) -> np.ndarray:
+        """(N, dim) float32: global-average-pooled last feature map of uint8 RGB crops (N, H, W, 3)."""
+        return self._run(crops, lambda x: self.net.feature_map(x).mean(dim=(2, 3)))
+
+    def logits(self, crops) -> np.ndarray:
+        """(N, 1000) ImageNet logits (checks the weights; class indices as in torchvision)."""
+        return self._run(crops, self.net)
+
+    def feature_maps(self, crops) -> np.ndarray:
+        """(N, dim, h, w) last convolutional feature maps (for class-activation maps)."""
+        return self._run(crops, self.net.feature_map)
