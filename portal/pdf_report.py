@@ -58,7 +58,22 @@ def _card_table(card: dict) -> Table:
     return table
 
 
-def build_pdf(report: dict[str, Any], card: dict, plot_png: bytes, thumbs: list[tuple[bytes, str]],
+def _members(members: list[dict]) -> list:
+    """A table of each detector's own score when several were asked or one was calibrated."""
+    if len(members) < 2 and not any(m.get("calibrated_fake_probability") is not None for m in members):
+        return []
+    rows = [["Detector", "Verdict", "P(fake)", "Calibrated", "AUC", "Accuracy"]]
+    for m in members:
+        cal, metrics = m.get("calibrated_fake_probability"), m.get("metrics") or {}
+        rows.append([m["model"], m["verdict"], f"{m['fake_probability']:.3f}", "-" if cal is None else f"{cal:.3f}",
+                     f"{metrics['auc']:.3f}" if "auc" in metrics else "-",
+                     f"{metrics['accuracy']:.3f}" if "accuracy" in metrics else "-"])
+    table = Table(rows)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 8)]))
+    return [Paragraph("Detectors", _STYLES["Heading3"]), table]
+
+
+def build_pdf(report: dict[str, Any], cards: list[dict], plot_png: bytes, thumbs: list[tuple[bytes, str]],
               heatmaps: Optional[list[tuple[bytes, str]]] = None) -> bytes:
     """A PDF of the detection report; thumbs / heatmaps are (JPEG or PNG bytes, caption)."""
     buf = io.BytesIO()
@@ -76,8 +91,10 @@ def build_pdf(report: dict[str, Any], card: dict, plot_png: bytes, thumbs: list[
         grid = _thumbnail_grid(images)
         if grid is not None:
             story += [Paragraph(title, _STYLES["Heading3"]), grid]
-    story += [Paragraph("Model card", _STYLES["Heading3"]), _card_table(card), Spacer(1, 0.3 * cm),
-              Paragraph(f"Input sha256 {report['input_sha256']}<br/>Weights sha256 {report['weights_sha256']}<br/>"
+    story += _members(report.get("models") or [])
+    for card in cards:
+        story += [Paragraph(f"Model card: {card['name']}", _STYLES["Heading3"]), _card_table(card)]
+    story += [Spacer(1, 0.3 * cm), Paragraph(f"Input sha256 {report['input_sha256']}<br/>Weights sha256 {report['weights_sha256']}<br/>"
                         f"Created {report['created']} by {report['portal']}", _SMALL)]
     doc.build(story)
     return buf.getvalue()

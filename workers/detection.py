@@ -1,27 +1,18 @@
-"""Detection jobs: load the detector once per process, run the pipeline, store the verdict and its report."""
+"""Detection jobs: run the chosen detector (or an ensemble), store the verdict, its report, plots and heatmaps."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from typing import Any, Optional
 
+from models.types import DetectionResult
 from portal import model_cards, reports
-from portal.pdf_report import build_pdf
 from portal.db import Job
 from portal.extensions import db
-from workers import model_cache
+from portal.pdf_report import build_pdf
 from workers.context import JobContext
-
-
-def _detector(name: str, models_dir: str):
-    from models.detectors import load_detector
-
-    return model_cache.get(("detector", name, models_dir), lambda: load_detector(name, models_dir))
-
-
-def _face_finder(name: str, models_dir: str):
-    from models.faces import get_face_finder
-
-    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, models_dir))
+from workers.detectors import load_runner
 
 
 def provenance_of(path) -> dict | None:
@@ -41,29 +32,93 @@ def provenance_of(path) -> dict | None:
             "manifest_job_id": (manifest or {}).get("job_id")}
 
 
-def run(ctx: JobContext) -> None:
-    from models.pipelines.detect import detect_video
+def calibrated(name: str, p: float) -> tuple[Optional[float], dict[str, Any]]:
+    """The model's calibrated probability (when it has a calibration) and its measured metrics."""
+    from models.calibration import Calibration
 
-    models_dir = ctx.config["MODELS_DIR"]
+    row = model_cards.registered(name)
+    if row is None:
+        return None, {}
+    cal = float(Calibration.from_dict(row.calibration).apply([p])[0]) if row.calibration else None
+    return cal, dict(row.metrics or {})
+
+
+def _run_all(ctx: JobContext, names: list[str]) -> list[tuple[Any, DetectionResult]]:
+    """Each detector in turn, each over its share of the progress bar."""
+    out = []
+    for i, name in enumerate(names):
+        runner = load_runner(name, ctx.config)
+        share = (lambda stage, f, i=i, name=name: ctx.progress(
+            f"{name}: {stage}" if len(names) > 1 else stage, (i + f) / len(names) * 0.9))
+        out.append((runner, runner.detect(ctx.inputs["input_video"], ctx.params, share)))
+    return out
+
+
+def _members(runs) -> list[dict[str, Any]]:
+    members = []
+    for _, r in runs:
+        cal, metrics = calibrated(r.model, r.fake_probability)
+        members.append({"model": r.model, "verdict": r.verdict, "fake_probability": r.fake_probability,
+                        "calibrated_fake_probability": cal, "weights_sha256": r.weights_sha256,
+                        "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}})
+    db.session.close()
+    return members
+
+
+def _verdict(runs, members) -> DetectionResult:
+    from models.detectors.ensemble import combine
+
+    probs = [m["calibrated_fake_probability"] if m["calibrated_fake_probability"] is not None
+             else m["fake_probability"] for m in members]
+    if len(runs) == 1:
+        result = runs[0][1]
+        if members[0]["calibrated_fake_probability"] is not None:  # the verdict speaks in calibrated terms
+            result = replace(result, fake_probability=probs[0], verdict="FAKE" if probs[0] >= 0.5 else "REAL",
+                             aggregation=f"{result.aggregation}, calibrated")
+        return result
+    return combine([r for _, r in runs], probs)
+
+
+def heatmaps(runs) -> list[tuple[bytes, str]]:
+    """Grad-CAM overlays on the face thumbnails, from the first detector that can explain itself."""
+    for runner, result in runs:
+        if hasattr(runner, "heatmaps"):
+            return [(reports.jpeg(rgb), f"frame {f.index}")
+                    for f, rgb in zip(reports.scored_frames(result), runner.heatmaps(result))]
+    return []
+
+
+def run(ctx: JobContext) -> None:
+    names = ctx.params.get("detectors") or [ctx.params["detector"]]
     ctx.progress("loading models", 0.0)
-    detector = _detector(ctx.params["detector"], models_dir)
-    finder = _face_finder(ctx.config["DETECTION_FACE_FINDER"], models_dir)
-    result = detect_video(ctx.inputs["input_video"], detector, finder, n_frames=int(ctx.params.get("frames", 32)),
-                          aggregation=ctx.params.get("aggregation", "mean"), on_progress=ctx.progress)
-    ctx.progress("checking provenance", 0.96)
+    runs = _run_all(ctx, names)
+    members = _members(runs)
+    result = _verdict(runs, members)
+    ctx.progress("checking provenance", 0.92)
     provenance = provenance_of(ctx.inputs["input_video"])
+    ctx.progress("explaining the verdict", 0.94)
+    heat = heatmaps(runs)
     ctx.progress("writing the report", 0.98)
+    _store(ctx, result, members, provenance, heat)
+
+
+def _store(ctx: JobContext, result: DetectionResult, members, provenance, heat) -> None:
     report = reports.detection_report(result, job_id=ctx.job_id, input_sha256=ctx.input_sha256["input_video"])
-    report["provenance"] = provenance
+    report.update({"provenance": provenance, "models": members,
+                   "calibrated_fake_probability": members[0]["calibrated_fake_probability"] if len(members) == 1
+                   else None})
     ctx.store_bytes("report_json", json.dumps(report, indent=2).encode(), "application/json")
     plot = reports.score_timeline_png(result)
     ctx.store_bytes("plot", plot, "image/png", "score timeline")
-    thumbs = [(reports.jpeg(thumb), f"frame {f.index} · P(fake) {f.fake_probability:.2f}")
-              for f, thumb in zip(reports.scored_frames(result), result.thumbnails)]
+    thumbs = [(reports.jpeg(t), f"frame {f.index} · P(fake) {f.fake_probability:.2f}")
+              for f, t in zip(reports.scored_frames(result), result.thumbnails)]
     for data, caption in thumbs:
         ctx.store_bytes("thumbnail", data, "image/jpeg", caption)
-    card = model_cards.card(result.model)
+    for data, caption in heat:
+        ctx.store_bytes("heatmap", data, "image/jpeg", caption)
+    cards = [model_cards.card(m["model"]) for m in members]
     db.session.close()
-    ctx.store_bytes("report_pdf", build_pdf(report, card, plot, thumbs), "application/pdf", "verdict report")
-    ctx.succeed({**reports.detection_summary(result), "provenance": provenance},
-                model_versions={"detector": result.model, "weights_sha256": result.weights_sha256})
+    ctx.store_bytes("report_pdf", build_pdf(report, cards, plot, thumbs, heat), "application/pdf", "verdict report")
+    summary = {**reports.detection_summary(result), "provenance": provenance, "models": members,
+               "calibrated_fake_probability": report["calibrated_fake_probability"]}
+    ctx.succeed(summary, model_versions={m["model"]: m["weights_sha256"] for m in members})

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from portal import detectors
 from portal.authz import can_cancel_job, get_job_for
@@ -27,6 +27,8 @@ AGGREGATIONS = [("mean", "mean of frame scores"), ("confident", "confident frame
 class DetectionForm(FlaskForm):
     video = FileField("Video", validators=[FileRequired("Choose a video file.")])
     detector = SelectField("Detector", validators=[DataRequired()])
+    ensemble = SelectMultipleField("Also ask (an ensemble: the mean of the detectors' probabilities)",
+                                   validators=[Optional()])
     frames = IntegerField("Frames to sample", default=32, validators=[NumberRange(4, 128)])
     aggregation = SelectField("Aggregation", choices=AGGREGATIONS, default="mean")
 
@@ -65,7 +67,7 @@ def history():
 @login_required
 def new_detection():
     form = DetectionForm(frames=current_app.config["DETECTION_FRAMES"])
-    form.detector.choices = detectors.choices()
+    form.detector.choices = form.ensemble.choices = detectors.choices()
     missing = detectors.builtin_status()
     if request.method == "GET" and (default := detectors.default_choice()):
         form.detector.data = default
@@ -75,7 +77,9 @@ def new_detection():
         except UploadError as exc:
             flash(str(exc), "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
-        params = {"detector": form.detector.data, "frames": form.frames.data, "aggregation": form.aggregation.data}
+        chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
+        params = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
+                  "aggregation": form.aggregation.data}
         try:
             job = service.create_detection(current_user, upload, params)
         except LimitExceeded as exc:
@@ -97,7 +101,8 @@ def show(job_id: int):
     elif job.kind == "detection" and job.result:
         from portal.model_cards import card
 
-        extra = {"card": card(job.result.get("model", ""))}
+        names = [m["model"] for m in job.result.get("models") or []] or [job.result.get("model", "")]
+        extra = {"cards": [card(name) for name in names]}
     return render_template("jobs/show.html", job=job, action=ActionForm(),
                            can_cancel=can_cancel_job(current_user, job) and job.is_active, **extra)
 

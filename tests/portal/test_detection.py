@@ -131,3 +131,38 @@ def test_no_detector_weights_means_no_detection(app, member, tmp_path, face_vide
         assert r.status_code == 400
     finally:
         app.config["MODELS_DIR"] = old
+
+
+def test_ensemble_with_lrnet_and_a_calibrated_model(app, worker, member, media_dir):
+    """Meso4 (calibrated by the lab) + LRNet on a 4 s clip: both scores, the mean, heatmaps, the model card."""
+    from models.calibration import fit_calibration
+    from portal.db import DetectorModel, Job
+    from portal.extensions import db
+    from tests.videofactory import face_video
+
+    cal = fit_calibration([0.2, 0.3, 0.35, 0.6, 0.7, 0.9, 0.4, 0.8], [0, 0, 0, 1, 1, 1, 0, 1], "platt")
+    with app.app_context():
+        if db.session.query(DetectorModel).filter_by(name="meso4_df").one_or_none() is None:
+            db.session.add(DetectorModel(name="meso4_df", architecture="Meso4 frame classifier", dataset="lab set A",
+                                         metrics={"auc": 0.71, "accuracy": 0.66}, calibration=cal.to_dict()))
+            db.session.commit()
+    clip = face_video(media_dir / "four_seconds.mp4", seconds=4, fps=10, size=(480, 270), audio=False)
+    with open(clip, "rb") as fh:
+        r = member.post("/detect", {"video": (io.BytesIO(fh.read()), "clip.mp4"), "detector": "meso4_df",
+                                    "ensemble": ["lrnet_deeper"], "frames": 8, "aggregation": "mean"},
+                        token_page="/detect", content_type="multipart/form-data")
+    job_id = job_id_of(r)
+    status, error, result = wait_for_job(app, job_id, timeout=300)
+    assert status == "succeeded", error
+    models = {m["model"]: m for m in result["models"]}
+    assert set(models) == {"meso4_df", "lrnet_deeper"}
+    meso = models["meso4_df"]
+    assert meso["calibrated_fake_probability"] is not None and meso["metrics"]["auc"] == 0.71
+    probs = [m["calibrated_fake_probability"] if m["calibrated_fake_probability"] is not None
+             else m["fake_probability"] for m in result["models"]]
+    assert result["fake_probability"] == pytest.approx(sum(probs) / 2, abs=1e-3)
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert len(job.artifacts_with("heatmap")) == result["frames_scored"]
+    page = member.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Where the model looked" in page and "lab set A" in page and "lrnet_deeper" in page

@@ -1,0 +1,123 @@
+"""Every detector the worker can run, by name, behind one call: detect(path, params, on_progress) -> result.
+
+Built-in frame classifiers (MesoNet), LRNet weight sets, and models registered in the portal
+(ResNeXt50+LSTM checkpoints, trained CNN+RNN heads). Each is loaded once per process (model_cache).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from models.errors import ModelsError
+from models.types import DetectionResult, Progress
+from portal.db import DetectorModel
+from portal.extensions import db
+from portal.storage import Storage
+from workers import model_cache
+
+LRNET_PREFIX = "lrnet_"
+
+
+class Runner(Protocol):
+    name: str
+
+    def detect(self, path: Path, params: dict[str, Any], on_progress: Progress) -> DetectionResult: ...
+
+
+def face_finder(config) -> Any:
+    from models.faces import get_face_finder
+
+    name, models_dir = config["DETECTION_FACE_FINDER"], config["MODELS_DIR"]
+    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir)))
+
+
+class FrameRunner:
+    """A frame classifier (MesoNet): sampled frames, largest face, one batch, aggregated."""
+
+    def __init__(self, name: str, config):
+        from models.detectors import load_detector
+
+        self.name, self.config = name, config
+        self.detector = load_detector(name, config["MODELS_DIR"])
+
+    def detect(self, path, params, on_progress):
+        from models.pipelines.detect import detect_video
+
+        return detect_video(path, self.detector, face_finder(self.config), n_frames=int(params.get("frames", 32)),
+                            aggregation=params.get("aggregation", "mean"), on_progress=on_progress)
+
+    def heatmaps(self, result: DetectionResult) -> list:
+        """Grad-CAM of P(fake) over each face thumbnail (upscaled to the model's input), as RGB overlays."""
+        import cv2
+
+        from models.explain.cam import gradcam_keras, overlay
+
+        model, layer = self._fake_model()
+        size = self.detector.input_size
+        out = []
+        for thumb in result.thumbnails:
+            x = cv2.resize(thumb, (size, size), interpolation=cv2.INTER_CUBIC).astype("float32") / 255.0
+            out.append(overlay(thumb, gradcam_keras(model, layer, x)))
+        return out
+
+    def _fake_model(self):
+        """MesoNet's sigmoid is P(real); Grad-CAM must follow P(fake) = 1 - output, so wrap the graph once."""
+        if not hasattr(self, "_explainable"):
+            import keras
+
+            base = self.detector.model
+            fake = keras.Model(base.inputs, keras.ops.subtract(1.0, base.outputs[0]))
+            self._explainable = (fake, [lyr.name for lyr in base.layers if "conv" in lyr.name][-1])
+        return self._explainable
+
+
+class LRNetRunner:
+    """LRNet on calibrated landmark sequences of consecutive-frame windows."""
+
+    def __init__(self, name: str, config):
+        from models.landmarks import Dlib68
+        from models.lrnet.detector import LRNetDetector
+
+        self.name, self.config = name, config
+        self.detector = LRNetDetector(name[len(LRNET_PREFIX):], Path(config["MODELS_DIR"]))
+        self.landmarker = Dlib68()
+
+    def detect(self, path, params, on_progress):
+        result = self.detector.detect_video(path, face_finder(self.config), self.landmarker, on_progress=on_progress)
+        result.model = self.name
+        return result
+
+
+class ResNeXtRunner:
+    """An imported ResNeXt50+LSTM checkpoint of the earlier projects."""
+
+    def __init__(self, row: DetectorModel, config):
+        from models.torchnets.resnext_lstm import ResNeXtLSTMDetector
+
+        self.name = row.name
+        self.detector = ResNeXtLSTMDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name)
+
+    def detect(self, path, params, on_progress):
+        return self.detector.detect_video(path, on_progress=on_progress)
+
+
+REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner}
+
+
+def _build(name: str, config) -> Runner:
+    from models.detectors import DETECTORS
+
+    if name in DETECTORS:
+        return FrameRunner(name, config)
+    if name.startswith(LRNET_PREFIX):
+        return LRNetRunner(name, config)
+    row = db.session.query(DetectorModel).filter(DetectorModel.name == name).one_or_none()
+    if row is None or row.architecture not in REGISTERED_RUNNERS:
+        raise ModelsError(f"The detector {name!r} is not installed on this worker.")
+    return REGISTERED_RUNNERS[row.architecture](row, config)
+
+
+def load_runner(name: str, config) -> Runner:
+    """The runner of a detector, built once per worker process."""
+    return model_cache.get(("runner", name, config["MODELS_DIR"]), lambda: _build(name, config))
