@@ -49,11 +49,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, files, review
+    from portal import admin, auth, detector_admin, files, review
     from portal.generation import views as generation
     from portal.jobs import views as jobs
 
-    for module in (auth, jobs, files, admin, generation, review):
+    for module in (auth, jobs, files, admin, generation, review, detector_admin):
         app.register_blueprint(module.bp)
     from portal import api, api_tokens
 

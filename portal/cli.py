@@ -192,5 +192,8 @@ def generate_command(source, target, out, swapper, faces, reference, source_face
 
 
 def register(app: Flask) -> None:
-    for command in (users_cli, models_cli, audit_cli, worker_command, serve_command, generate_command):
+    from portal.detector_cli import detector_cli
+
+    for command in (users_cli, models_cli, audit_cli, detector_cli, worker_command, serve_command,
+                    generate_command):
         app.cli.add_command(command)

@@ -35,6 +35,7 @@ def from_environment(instance_path: str) -> dict:
         "EMBEDDED_REDIS_DB": str(instance / "redis.db"),
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
         "MODELS_DIR": os.environ.get("MODELS_DIR", str(instance / "models")),
+        "DATASETS_DIR": os.environ.get("DATASETS_DIR", str(instance / "datasets")),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 500) * 1024 * 1024,
         "MAX_VIDEO_PIXELS": _int("MAX_VIDEO_PIXELS", 3840 * 2160),
         "MAX_VIDEO_SECONDS": _int("MAX_VIDEO_SECONDS", 600),

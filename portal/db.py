@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 
 ROLES = ("member", "supervisor", "admin")
-JOB_KINDS = ("detection", "generation", "benchmark")
+JOB_KINDS = ("detection", "generation", "benchmark", "model_check")
 JOB_STATUSES = ("pending_review", "queued", "running", "succeeded", "failed", "canceled", "rejected")
 ACTIVE_STATUSES = ("pending_review", "queued", "running")
 FINAL_STATUSES = ("succeeded", "failed", "canceled", "rejected")

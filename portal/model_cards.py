@@ -33,7 +33,10 @@ def card(name: str) -> dict[str, Any]:
     out.update(BUILTIN_CARDS.get(name, {}))
     row = registered(name)
     if row is not None:
-        out.update({"architecture": row.architecture or out["architecture"],
-                    "training_data": row.dataset or out["training_data"], "metrics": dict(row.metrics or {}),
-                    "backbone": row.backbone, "head": row.head, "calibrated": bool(row.calibration)})
+        metrics = dict(row.metrics or {})
+        out.update({"metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
+                    "measured_on": metrics.get("measured_on", ""), "calibrated": bool(row.calibration),
+                    "backbone": row.backbone, "head": row.head})
+        if name not in BUILTIN_CARDS:  # a lab model's own record describes it; a built-in keeps its upstream card
+            out.update({"architecture": row.architecture, "training_data": row.dataset or "unknown"})
     return out

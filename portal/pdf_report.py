@@ -49,7 +49,9 @@ def _card_table(card: dict) -> Table:
     metrics = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                         for k, v in (card.get("metrics") or {}).items() if not isinstance(v, (dict, list)))
     rows = [["Model", card["name"]], ["Architecture", card.get("architecture", "")],
-            ["Training data", card.get("training_data", "")], ["Measured", metrics or "no measurement recorded"]]
+            ["Training data", card.get("training_data", "")],
+            ["Measured", (metrics or "no measurement recorded")
+             + (f" on {card['measured_on']}" if card.get("measured_on") else "")]]
     if card.get("note"):
         rows.append(["Reliability", Paragraph(card["note"], _SMALL)])
     table = Table([[Paragraph(f"<b>{k}</b>", _SMALL), v if not isinstance(v, str) else Paragraph(v, _SMALL)]

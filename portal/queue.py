@@ -11,6 +11,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job as RQJob
 
 QUEUES = ("detection", "generation", "benchmark")
+QUEUE_OF_KIND = {"detection": "detection", "generation": "generation", "benchmark": "benchmark",
+                 "model_check": "detection"}
 TASK = "workers.tasks.run_job"
 
 
@@ -39,7 +41,7 @@ def rq_job_id(job_id: int, attempt: int) -> str:
 
 def enqueue(job_id: int, kind: str, attempt: int, timeout: Optional[int] = None) -> str:
     """Put run_job(job_id) on the kind's queue; returns the RQ id. Arguments are ids only."""
-    queue = Queue(kind, connection=connection())
+    queue = Queue(QUEUE_OF_KIND[kind], connection=connection())
     rq_id = rq_job_id(job_id, attempt)
     queue.enqueue(
         TASK, job_id, job_id=rq_id, job_timeout=timeout or current_app.config["JOB_TIMEOUT"],

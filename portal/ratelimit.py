@@ -11,8 +11,6 @@ from flask_limiter.util import get_remote_address
 log = logging.getLogger(__name__)
 
 LOGIN_LIMITS = "10/minute"  # per IP + email
-LOGIN_LIMITS_PER_IP = "60/minute"  # per IP, whatever the email
-API_LIMITS = "300/minute"  # per token
 
 
 def storage_uri(app: Flask) -> str:
@@ -37,16 +35,6 @@ def _login_key() -> str:
     return f"login:{get_remote_address()}:{email}"
 
 
-def _ip_key() -> str:
-    return f"login-ip:{get_remote_address()}"
-
-
-def api_key() -> str:
-    """Per API token (its prefix is enough to tell tokens apart), else per IP."""
-    header = request.headers.get("Authorization", "")
-    return "api:" + (header[7:19] if header.startswith("Bearer ") else get_remote_address())
-
-
 def register(app: Flask) -> Limiter:
     """Make the app's limiter and put the sign-in limits on the login view."""
     limiter = Limiter(
@@ -59,9 +47,7 @@ def register(app: Flask) -> Limiter:
     app.extensions["portal_limiter"] = limiter
     view = app.view_functions.get("auth.login")
     if view is not None:
-        view = limiter.limit(LOGIN_LIMITS, key_func=_login_key, methods=["POST"])(view)
-        app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMITS_PER_IP, key_func=_ip_key,
-                                                         methods=["POST"])(view)
+        app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMITS, key_func=_login_key, methods=["POST"])(view)
     register_errors(app)
     return limiter
 

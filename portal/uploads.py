@@ -65,7 +65,7 @@ def sniff(head: bytes, signatures) -> Optional[str]:
     return None
 
 
-def _receive(file: Optional[FileStorage], storage: Storage) -> tuple[Path, str, int, bytes]:
+def receive(file: Optional[FileStorage], storage: Storage) -> tuple[Path, str, int, bytes]:
     if file is None or not file.filename:
         raise UploadError("Choose a file to upload.")
     try:
@@ -84,7 +84,7 @@ def accept_video(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
     """Store an uploaded video after checking it is one PyAV can decode, within the size and pixel limits."""
     from models import media
 
-    tmp, sha, size, head = _receive(file, storage)
+    tmp, sha, size, head = receive(file, storage)
     try:
         media_type = sniff(head, _VIDEO_SIGNATURES)
         if media_type is None:
@@ -104,7 +104,7 @@ def accept_image(file: Optional[FileStorage], storage: Storage, max_pixels: int 
     """Store an uploaded photo after decoding it (bounded pixel count)."""
     from models import media
 
-    tmp, sha, size, head = _receive(file, storage)
+    tmp, sha, size, head = receive(file, storage)
     try:
         media_type = sniff(head, _IMAGE_SIGNATURES)
         if media_type is None:
@@ -121,7 +121,7 @@ def accept_image(file: Optional[FileStorage], storage: Storage, max_pixels: int 
 
 def accept_pdf(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
     """Store an uploaded PDF (consent evidence); only its signature is checked, it is never rendered here."""
-    tmp, sha, size, head = _receive(file, storage)
+    tmp, sha, size, head = receive(file, storage)
     try:
         if not head.startswith(b"%PDF-"):
             raise UploadError("The evidence file is not a PDF.")

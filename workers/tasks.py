@@ -18,9 +18,10 @@ _app: Flask | None = None
 
 
 def _runners() -> dict[str, Callable[[JobContext], None]]:
-    from workers import detection, generation
+    from workers import benchmark, detection, generation, model_check
 
-    return {"detection": detection.run, "generation": generation.run}
+    return {"detection": detection.run, "generation": generation.run, "benchmark": benchmark.run,
+            "model_check": model_check.run}
 
 
 def _the_app() -> Flask:

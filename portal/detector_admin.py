@@ -1,0 +1,120 @@
+"""Admin pages of the detector registry: models with their metrics, default, upload, and the lab benchmark."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+
+from portal import audit, detectors, registry
+from portal.authz import role_required
+from portal.db import DetectorModel, Job, utcnow
+from portal.extensions import db
+from portal.jobs.service import send_to_queue
+from portal.jobs.views import ActionForm, storage
+from portal.uploads import UploadError, receive
+
+bp = Blueprint("detectors", __name__, url_prefix="/admin/detectors")
+UPLOAD_KINDS = [("resnext_lstm", "ResNeXt50+LSTM checkpoint (PyTorch .pt / .pth)")]
+
+
+class UploadForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(3, 100),
+                                           Regexp(r"^[a-z0-9][a-z0-9_.-]*$", message="Use a-z, 0-9, _ . -")])
+    architecture = SelectField("Kind", choices=UPLOAD_KINDS)
+    dataset = StringField("Trained on", validators=[Length(max=255)])
+    file = FileField("Model file", validators=[FileRequired()])
+
+
+class BenchmarkForm(FlaskForm):
+    set_name = SelectField("Labelled set", validators=[DataRequired()])
+    models = SelectMultipleField("Detectors", validators=[DataRequired()])
+    frames = IntegerField("Frames per video", default=16, validators=[NumberRange(4, 64)])
+
+
+def _benchmark_form() -> BenchmarkForm:
+    from workers.benchmark import GENERATED_SET, available_sets
+    from pathlib import Path
+
+    form = BenchmarkForm()
+    form.set_name.choices = [(GENERATED_SET, "the portal's own generated videos vs their targets")] + [
+        (n, f"{n} (datasets folder)") for n in available_sets(Path(current_app.config["DATASETS_DIR"]))]
+    form.models.choices = detectors.choices()
+    return form
+
+
+@bp.route("/")
+@role_required("admin")
+def index():
+    rows = db.session.execute(select(DetectorModel).order_by(DetectorModel.name)).scalars().all()
+    runs = db.session.execute(select(Job).where(Job.kind == "benchmark").order_by(Job.id.desc()).limit(20)).scalars()
+    return render_template("detectors/index.html", rows=rows, builtin=detectors.builtin_status(),
+                           upload=UploadForm(), bench=_benchmark_form(), action=ActionForm(), runs=list(runs))
+
+
+@bp.route("/<int:model_id>/default", methods=["POST"])
+@role_required("admin")
+def make_default(model_id: int):
+    row = db.session.get(DetectorModel, model_id)
+    if row is not None and ActionForm().validate_on_submit():
+        registry.set_default(row.name, current_user)
+        db.session.commit()
+        flash(f"{row.name} is now the default detector.", "info")
+    return redirect(url_for("detectors.index"))
+
+
+@bp.route("/<int:model_id>/toggle", methods=["POST"])
+@role_required("admin")
+def toggle(model_id: int):
+    row = db.session.get(DetectorModel, model_id)
+    if row is not None and ActionForm().validate_on_submit():
+        registry.set_active(row.name, not row.active, current_user)
+        db.session.commit()
+    return redirect(url_for("detectors.index"))
+
+
+@bp.route("/upload", methods=["POST"])
+@role_required("admin")
+def upload():
+    """Store the file, register it disabled, and queue a check that loads it strictly before it is enabled."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        flash("The upload was refused: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
+        return redirect(url_for("detectors.index"))
+    try:
+        tmp, sha, _, _ = receive(form.file.data, storage())
+        row = registry.register_file(form.name.data, form.architecture.data, tmp, storage(), sha256=sha,
+                                     dataset=form.dataset.data or "", actor=current_user, active=False)
+        tmp.unlink(missing_ok=True)
+    except (UploadError, registry.RegistryError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("detectors.index"))
+    job = Job(owner=current_user, kind="model_check", status="queued", params={"detector_model": row.id},
+              stage="waiting for a worker to load the model", queued_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    send_to_queue(job)
+    flash(f"{row.name} stored; a worker checks it (job #{job.id}) and enables it if it loads.", "info")
+    return redirect(url_for("detectors.index"))
+
+
+@bp.route("/benchmark", methods=["POST"])
+@role_required("admin")
+def benchmark():
+    form = _benchmark_form()
+    if not form.validate_on_submit():
+        flash("Choose a set and at least one detector.", "error")
+        return redirect(url_for("detectors.index"))
+    job = Job(owner=current_user, kind="benchmark", status="queued", queued_at=utcnow(), stage="waiting for a worker",
+              params={"set": form.set_name.data, "detectors": form.models.data, "frames": form.frames.data})
+    db.session.add(job)
+    db.session.flush()
+    audit.record("benchmark.run", current_user, job, set=form.set_name.data, detectors=form.models.data)
+    db.session.commit()
+    send_to_queue(job)
+    return redirect(url_for("jobs.show", job_id=job.id))
