@@ -21,7 +21,7 @@ def one_face_photo() -> np.ndarray:
 
     img = real_photo("t1")
     crop = img[200:470, 0:240]  # the left person of t1.jpg (face box about x 52-170, y 266-399)
-    return cv2.resize(crop, (360, 405), interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(crop, (360, 404), interpolation=cv2.INTER_CUBIC)  # even sides: H.264 yuv420p needs them
 
 
 def _frames_from_photo(photo: np.ndarray, size: tuple[int, int], count: int):

@@ -143,8 +143,9 @@ def test_ensemble_with_lrnet_and_a_calibrated_model(app, worker, member, media_d
     cal = fit_calibration([0.2, 0.3, 0.35, 0.6, 0.7, 0.9, 0.4, 0.8], [0, 0, 0, 1, 1, 1, 0, 1], "platt")
     with app.app_context():
         if db.session.query(DetectorModel).filter_by(name="meso4_df").one_or_none() is None:
-            db.session.add(DetectorModel(name="meso4_df", architecture="Meso4 frame classifier", dataset="lab set A",
-                                         metrics={"auc": 0.71, "accuracy": 0.66}, calibration=cal.to_dict()))
+            db.session.add(DetectorModel(name="meso4_df", architecture="Meso4 frame classifier",
+                                         metrics={"auc": 0.71, "accuracy": 0.66, "measured_on": "lab set A"},
+                                         calibration=cal.to_dict()))
             db.session.commit()
     clip = face_video(media_dir / "four_seconds.mp4", seconds=4, fps=10, size=(480, 270), audio=False)
     with open(clip, "rb") as fh:
