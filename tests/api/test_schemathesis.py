@@ -1,0 +1,26 @@
+"""Schemathesis against /api/v1/openapi.json, in-process on the Flask app: no 500s, responses match the schema."""
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.api.conftest import bearer
+
+EXAMPLES = 25  # per operation; the API has 7
+# An upload that matches the schema (any bytes) may still be refused: the portal decodes the video.
+EXCLUDED = [positive_data_acceptance]
+
+
+def test_api_conforms_to_its_document(app, api_user):
+    _, token, _ = api_user
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.path for op in operations} >= {"/jobs", "/jobs/detection", "/jobs/{job_id}", "/files/{artifact_id}"}
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            case.call_and_validate(headers=bearer(token), excluded_checks=EXCLUDED)
+
+        check()

@@ -1,0 +1,158 @@
+"""Faults: a slow job past its time limit, a worker SIGKILLed mid-job, Redis flushed and restarted, the disk full
+while writing outputs, database connections dropped under load. Every job ends in a true state in bounded time
+and the portal keeps serving. Recovery times are printed (pytest -s) for the report."""
+
+import io
+import os
+import signal
+import time
+
+import pytest
+
+from tests.portal.helpers import Browser
+
+pytestmark = pytest.mark.usefixtures("shared_weights")
+
+
+@pytest.fixture(scope="module")
+def member(faults):
+    from portal import users as accounts
+    from portal.extensions import db
+
+    with faults.app.app_context():
+        accounts.create("faults@lab.test", "Fault Tester", "correct horse 42", "member")
+        db.session.commit()
+    b = Browser(faults.app.test_client())
+    assert b.login("faults@lab.test", "correct horse 42").status_code == 302
+    return b
+
+
+def submit(b, video, frames=8) -> int:
+    r = b.post("/detect", {"video": (io.BytesIO(video.read_bytes()), "clip.mp4"), "detector": "meso4_df",
+                           "frames": frames, "aggregation": "mean"}, token_page="/detect",
+               content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    return int(r.headers["Location"].rsplit("/", 1)[1])
+
+
+def report(what: str, seconds: float) -> None:
+    print(f"\nFAULT {what}: {seconds:.1f} s")
+
+
+def test_warm_up_then_a_job_past_its_time_limit_fails(faults, member, face_video):
+    faults.start_worker()
+    row, took = faults.wait(submit(member, face_video), ("succeeded", "failed"), timeout=180)
+    assert row["status"] == "succeeded", row
+    report("first job with a cold worker", took)
+    faults.app.config["JOB_TIMEOUT"] = 1
+    try:
+        job_id = submit(member, face_video, frames=64)
+    finally:
+        faults.app.config["JOB_TIMEOUT"] = 120
+    row, took = faults.wait(job_id, ("succeeded", "failed", "canceled"), timeout=60)
+    assert row["status"] == "failed" and "time limit" in row["error"], row
+    report("job past a 1 s time limit ended failed after", took)
+    assert "time limit" in member.get(f"/jobs/{job_id}").get_data(as_text=True)
+
+
+def test_worker_sigkilled_mid_job_is_retried(faults, member, face_video):
+    job_id = submit(member, face_video, frames=32)
+    faults.wait(job_id, ("running",), timeout=60)
+    time.sleep(0.5)
+    killed_at = time.monotonic()
+    faults.kill_workers(signal.SIGKILL)
+    assert member.get(f"/jobs/{job_id}").status_code == 200  # the portal keeps serving
+    faults.start_worker()
+    row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=120)
+    took = time.monotonic() - killed_at
+    assert row["status"] == "succeeded" and row["attempts"] == 2, row
+    report("worker SIGKILLed mid-job -> retried and succeeded", took)
+    page = member.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "<dt>Attempts</dt><dd>2</dd>" in page
+
+
+def test_queued_jobs_lost_from_redis_are_enqueued_again(faults, member, face_video):
+    faults.kill_workers(signal.SIGTERM)  # nothing takes the jobs while Redis loses them
+    ids = [submit(member, face_video) for _ in range(2)]
+    from redis import Redis
+
+    Redis.from_url(faults.redis.url).flushall()
+    lost_at = time.monotonic()
+    faults.start_worker()  # reconciles on start
+    for job_id in ids:
+        row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=120)
+        assert row["status"] == "succeeded", row
+    report("Redis flushed with 2 queued jobs -> both ran", time.monotonic() - lost_at)
+
+
+def test_redis_restart_while_serving_and_submitting(faults, member, face_video):
+    faults.redis.kill()
+    down_at = time.monotonic()
+    assert member.get("/jobs").status_code == 200  # pages do not need Redis
+    job_id = submit(member, face_video)  # accepted: the row waits for the queue
+    assert faults.job(job_id)["status"] == "queued"
+    assert "Redis unavailable" in faults.job(job_id)["stage"]
+    time.sleep(3)
+    faults.redis.start()  # empty: nothing was persisted
+    row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=120)
+    assert row["status"] == "succeeded", row
+    report("Redis down 3 s + restarted empty, job submitted meanwhile -> ran", time.monotonic() - down_at)
+    if any(p.poll() is not None for p in faults.workers):  # RQ's worker may exit when Redis vanishes
+        faults.start_worker()
+
+
+def test_disk_full_while_writing_outputs(faults, member, face_video):
+    if not faults.tmpfs:
+        pytest.skip("cannot mount a small tmpfs here (needs root): the disk-full fault needs one")
+    job_id = submit(member, face_video, frames=32)
+    faults.wait(job_id, ("running",), timeout=60)
+    filler = faults.tmp / "storage" / "filler"
+    with open(filler, "wb") as fh:  # fill the storage file system to the last byte
+        try:
+            while True:
+                fh.write(b"\0" * (1 << 20))
+                fh.flush()
+        except OSError:
+            pass
+    full_at = time.monotonic()
+    try:
+        row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=60)
+        assert row["status"] == "failed" and "No space left" in row["error"], row
+        report("disk full while writing outputs -> failed with the reason after", time.monotonic() - full_at)
+        r = member.post("/detect", {"video": (io.BytesIO(face_video.read_bytes()), "c.mp4"),
+                                    "detector": "meso4_df", "frames": 8}, token_page="/detect",
+                        content_type="multipart/form-data")
+        assert r.status_code == 400 and "could not store" in r.get_data(as_text=True)
+    finally:
+        filler.unlink()
+    row, _ = faults.wait(submit(member, face_video), ("succeeded", "failed"), timeout=120)
+    assert row["status"] == "succeeded", row
+
+
+def test_database_connections_dropped_under_load(faults, member, face_video, backend):
+    if backend["name"] != "mysql":
+        pytest.skip("SQLite has no server connections to drop")
+    import sqlalchemy as sa
+
+    ids = [submit(member, face_video) for _ in range(3)]
+    url = sa.engine.make_url(faults.config["SQLALCHEMY_DATABASE_URI"])
+    admin = sa.create_engine(url.set(database=""))
+    killed = 0
+    for _ in range(4):  # for a few seconds, kill every connection to this test database
+        with admin.connect() as conn:
+            rows = conn.execute(sa.text("SELECT id FROM information_schema.processlist WHERE db = :db "
+                                        "AND id <> CONNECTION_ID()"), {"db": url.database}).all()
+            for (pid,) in rows:
+                try:
+                    conn.execute(sa.text(f"KILL {int(pid)}"))
+                    killed += 1
+                except sa.exc.DBAPIError:
+                    pass
+        assert member.get("/jobs").status_code == 200
+        time.sleep(1)
+    admin.dispose()
+    start = time.monotonic()
+    for job_id in ids:
+        row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=150)
+        assert row["status"] in ("succeeded", "failed") and (row["status"] == "succeeded" or row["error"]), row
+    report(f"{killed} MySQL connections killed under load -> all 3 jobs ended", time.monotonic() - start)
