@@ -64,14 +64,14 @@ def metrics(labels: Sequence[int], scores: Sequence[Optional[float]], threshold:
 
     keep = [i for i, s in enumerate(scores) if s is not None]
     y = np.asarray([labels[i] for i in keep], dtype=int)
-    p = np.clip(np.asarray([scores[i] for i in keep], dtype=float), 1e-6, 1 - 1e-6)
+    p = np.asarray([scores[i] for i in keep], dtype=float)  # unclipped: clipping would tie saturated scores
     out = {"videos": len(labels), "scored": len(keep), "threshold": threshold}
     if len(keep) == 0:
         return out
     out["accuracy"] = float(accuracy_score(y, p >= threshold))
     if len(np.unique(y)) == 2:
         low, high = bootstrap_auc(y, p)
-        out.update(auc=float(roc_auc_score(y, p)), auc_ci95=[low, high], log_loss=float(log_loss(y, p, labels=[0, 1])))
+        out.update(auc=float(roc_auc_score(y, p)), auc_ci95=[low, high], log_loss=float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])))
     return out
 
 

@@ -192,6 +192,7 @@ def generate_command(source, target, out, swapper, faces, reference, source_face
 
 
 def register(app: Flask) -> None:
+    from portal import training_cli  # noqa: F401  (adds train / evaluate to the detector group)
     from portal.detector_cli import detector_cli
 
     for command in (users_cli, models_cli, audit_cli, detector_cli, worker_command, serve_command,

@@ -13,7 +13,7 @@ from portal.extensions import db
 
 LRNET_LABELS = {"lrnet_deeper": "LRNet landmark GRU (DeeperForensics-1.0)",
                 "lrnet_ff": "LRNet landmark GRU (FaceForensics++)"}
-RUNNABLE_ARCHITECTURES = ("resnext_lstm",)
+RUNNABLE_ARCHITECTURES = ("resnext_lstm", "keras_head")
 
 
 def builtin_status() -> dict[str, str | None]:

@@ -39,9 +39,11 @@ def test_gradcam_keras_finds_the_bright_square():
 
     inp = keras.Input((16, 16, 1))
     conv = keras.layers.Conv2D(1, 1, use_bias=False, name="conv")(inp)
-    out = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(conv))
+    out = keras.layers.Dense(1, name="dense")(keras.layers.GlobalAveragePooling2D()(conv))
     model = keras.Model(inp, out)
     model.get_layer("conv").set_weights([np.ones((1, 1, 1, 1), np.float32)])
+    # a positive output weight: with a random (possibly negative) one Grad-CAM's ReLU would zero the map
+    model.get_layer("dense").set_weights([np.ones((1, 1), np.float32), np.zeros(1, np.float32)])
     image = np.zeros((16, 16, 1), np.float32)
     image[2:6, 10:14] = 1.0
     heat = gradcam_keras(model, "conv", image)

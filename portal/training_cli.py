@@ -1,0 +1,93 @@
+"""`flask detector train` and `flask detector evaluate`: the lab's CNN+RNN detectors, registered with their metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from models.errors import ModelsError
+from portal import registry
+from portal.detector_cli import _fail_clearly, detector_cli
+from portal.storage import Storage
+
+
+def _flat(metrics: dict) -> dict:
+    """The registry's flat metrics: video-level numbers, plus frame-level AUC when the head scores frames."""
+    video = metrics.get("video") or {}
+    out = {k: v for k, v in video.items() if isinstance(v, (int, float)) and v is not None}
+    out["auc"] = video.get("roc_auc")
+    if metrics.get("frame"):
+        out["frame_auc"] = metrics["frame"].get("roc_auc")
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: str):
+    return registry.register_file(
+        name, "keras_head", model_path, Storage(current_app.config["STORAGE_DIR"]), sha256=card["weights_sha256"],
+        backbone=card["head"]["backbone"], head=card["head_preset"], dataset=dataset,
+        metrics={**_flat(metrics), "frames": card["frames"], "backbone_pretrained": card["backbone_pretrained"],
+                 "head_config": card["head"]}, replace=True)
+
+
+@detector_cli.command("train")
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@click.option("--preset", default="densenet169_gru", show_default=True, help="Head preset (see models/heads).")
+@click.option("--backbone", default=None, help="Backbone (default: the preset's).")
+@click.option("--frames", default=20, show_default=True)
+@click.option("--name", default=None, help="Registry name (default: the preset).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False), help="Where plots and model go.")
+@click.option("--epochs", default=60, show_default=True)
+@click.option("--face-finder", default="auto", show_default=True)
+@click.option("--allow-random-backbone", is_flag=True, help="Tests only: train on features of a random backbone.")
+def train(dataset, preset, backbone, frames, name, out_dir, epochs, face_finder, allow_random_backbone):
+    """Train a head on DATASET (DFDC, Celeb-DF, FaceForensics++ or real/ + fake/), evaluate, and register it."""
+    from models.training.train import TrainSettings, train_detector
+
+    cfg = current_app.config
+    out = Path(out_dir or Path(cfg["STORAGE_DIR"]).parent / "training" / (name or preset))
+    try:
+        run = train_detector(Path(dataset), out, preset=preset, models_dir=Path(cfg["MODELS_DIR"]),
+                             cache_dir=Path(cfg["STORAGE_DIR"]).parent / "feature-cache", backbone=backbone,
+                             n_frames=frames, face_finder=face_finder, allow_random=allow_random_backbone,
+                             settings=TrainSettings(epochs=epochs))
+    except ModelsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    card = json.loads(Path(run["paths"]["card"]).read_text())  # the saved card holds the model file's sha256
+    row = _fail_clearly(lambda: _register(Path(run["paths"]["model"]), card, name or preset, run["metrics"],
+                                          f"{Path(dataset).name} ({card['dataset']['layout']}, test split)"))
+    click.echo(json.dumps({"registered": row.name, "metrics": _flat(run["metrics"]), "files": run["paths"]},
+                          indent=2, default=str))
+
+
+@detector_cli.command("evaluate")
+@click.argument("model_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@click.option("--name", default=None, help="Registry name (default: the file's stem).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False))
+@click.option("--face-finder", default="auto", show_default=True)
+def evaluate(model_file, dataset, name, out_dir, face_finder):
+    """Evaluate a trained model (.keras + its .json card) on every video of DATASET and register the metrics."""
+    from models.backbones import load_backbone
+    from models.faces import get_face_finder
+    from models.training.datasets import load_dataset
+    from models.training.evaluate import evaluate_head, load_model, save_plots
+    from models.training.features import dataset_features
+
+    cfg = current_app.config
+    try:
+        model, card = load_model(Path(model_file))
+        net = load_backbone(card["head"]["backbone"], Path(cfg["MODELS_DIR"]),
+                            allow_random=not card["backbone_pretrained"])
+        x, m, y, skipped = dataset_features(load_dataset(Path(dataset)), net, get_face_finder(face_finder, Path(
+            cfg["MODELS_DIR"])), card["frames"], cache_dir=Path(cfg["STORAGE_DIR"]).parent / "feature-cache")
+    except ModelsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    metrics = evaluate_head(model, x, m, y)
+    plots = save_plots(model, (x, m, y), {}, Path(out_dir or Path(model_file).parent), Path(model_file).stem)
+    row = _fail_clearly(lambda: _register(Path(model_file), card, name or Path(model_file).stem, metrics,
+                                          f"{Path(dataset).name} (all {len(y)} videos)"))
+    click.echo(json.dumps({"registered": row.name, "metrics": _flat(metrics), "skipped": len(skipped),
+                           "plots": {k: str(v) for k, v in plots.items()}}, indent=2))
