@@ -18,6 +18,7 @@ from portal import audit
 from portal import users as accounts
 from portal.authz import role_required
 from portal.db import AuditEvent, Job, User
+from portal.converters import page_number
 from portal.extensions import db
 from portal.generation import service
 from portal.jobs.service import JobError
@@ -98,7 +99,7 @@ def _audit_query():
 @bp.route("/audit")
 @role_required(*SUPERVISORS)
 def audit_log():
-    page = db.paginate(_audit_query(), per_page=50, error_out=False)
+    page = db.paginate(_audit_query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("review/audit.html", page=page, actions=actions, args=request.args, filters=filters)

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from portal import detectors
 from portal.authz import can_cancel_job, get_job_for
 from portal.db import JOB_KINDS, JOB_STATUSES, Job
+from portal.converters import page_number
 from portal.extensions import db
 from portal.jobs import service
 from portal.limits import LimitExceeded
@@ -58,7 +59,8 @@ def history():
         query = query.where(Job.kind == kind)
     if status in JOB_STATUSES:
         query = query.where(Job.status == status)
-    page = db.paginate(query, per_page=current_app.config["JOBS_PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")),
+                       per_page=current_app.config["JOBS_PER_PAGE"], error_out=False)
     return render_template("jobs/history.html", page=page, kind=kind, status=status,
                            kinds=JOB_KINDS, statuses=JOB_STATUSES)
 
