@@ -82,6 +82,16 @@ def line(label: str, t: dict[str, float]) -> str:
     )
 
 
+def torch_rows(clip: Path, folder: Path, models_dir: Path) -> None:
+    """LRNet and ResNeXt50+LSTM on the same clip, split into decode, faces, landmarks or backbone, head."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import detect_torch
+
+    warm = detect_torch.make_clip(folder, 1.4, "warm.mp4")
+    detect_torch.bench_lrnet(clip, warm, models_dir, "scrfd")
+    detect_torch.bench_resnext(clip, warm, folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models-dir", type=Path, required=True)
@@ -89,6 +99,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--frames", type=int, default=32)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--torch", action="store_true", help="also the LRNet and ResNeXt50+LSTM rows")
     args = parser.parse_args()
 
     from models.detectors import load_detector
@@ -116,6 +127,8 @@ def main() -> None:
             )  # warm-up: graph tracing, onnx session, first-call costs
             runs[name] = new_way(clip, detector, finder, args.frames)
             print(line(f"new ({name}, {args.frames} frames)", runs[name]))
+        if args.torch:
+            torch_rows(clip, Path(tmp), args.models_dir)
         if args.no_baseline:
             return
         base = baseline(clip, detector)

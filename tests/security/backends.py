@@ -8,11 +8,16 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.conftest import SHARED_WEIGHTS
-from tests.portal.conftest import BACKENDS, _mysql_database
+from tests.portal.conftest import _mysql_database
+
+
+# The hardening suites run once, on the production pair (MySQL + Redis) when CI provides it, else on the
+# embedded default; the portal suite (tests/portal) covers both backends for every feature.
+HARDENING_BACKENDS = ["mysql"] if os.environ.get("TEST_DATABASE_URL", "").startswith("mysql") else ["sqlite"]
 
 
 def backend_fixture(redis_db: int):
-    @pytest.fixture(scope="session", params=BACKENDS)
+    @pytest.fixture(scope="session", params=HARDENING_BACKENDS)
     def backend(request, tmp_path_factory):
         tmp = tmp_path_factory.mktemp(request.param)
         drop, stop = None, lambda: None
