@@ -73,5 +73,7 @@ def test_path_characters_in_the_name_never_reach_the_disk(app, member, face_vide
 
     response = submit(member, face_video, name="../../etc/passwd.mp4")
     assert response.status_code == 302
-    stored = [p.name for p in Path(backend["STORAGE_DIR"]).rglob("*") if p.is_file()]
-    assert "passwd.mp4" not in stored and all(len(n) == 64 or n.endswith(".part") for n in stored if "tmp" not in n)
+    root = Path(backend["STORAGE_DIR"])
+    stored = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    assert stored and all(len(p.name) == 64 and p.parent.parent.parent == root for p in stored)
+    assert not any("passwd" in p.name for p in root.rglob("*"))
