@@ -156,3 +156,61 @@ def test_database_connections_dropped_under_load(faults, member, face_video, bac
         row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=150)
         assert row["status"] in ("succeeded", "failed") and (row["status"] == "succeeded" or row["error"]), row
     report(f"{killed} MySQL connections killed under load -> all 3 jobs ended", time.monotonic() - start)
+
+
+def _status(b, url):
+    """The page's status; the test app re-raises what would be a 500, so an exception counts as one."""
+    try:
+        return b.get(url).status_code
+    except Exception:
+        return 500
+
+
+def _mysql_up() -> bool:
+    import subprocess
+
+    return subprocess.run(["mysqladmin", "-uroot", "-h127.0.0.1", "ping"], capture_output=True).returncode == 0
+
+
+def _start_mysql() -> None:
+    import subprocess
+
+    subprocess.run(["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/mariadbd"],
+                   check=False)
+    for _ in range(60):
+        if _mysql_up():
+            return
+        time.sleep(1)
+
+
+@pytest.mark.skipif(os.environ.get("PORTAL_TEST_RESTART_MYSQL") != "1",
+                    reason="restarts the machine's MariaDB: only where the run owns it (.ci/run sets "
+                           "PORTAL_TEST_RESTART_MYSQL=1)")
+def test_mysql_server_restarted_under_load(faults, member, face_video, backend):
+    """The real server goes down mid-jobs and comes back: every job ends, and pages serve again, no portal restart."""
+    import subprocess
+
+    if backend["name"] != "mysql":
+        pytest.skip("needs the MySQL backend")
+    ids = [submit(member, face_video) for _ in range(3)]
+    start = time.monotonic()
+    try:
+        subprocess.run(["mysqladmin", "-uroot", "-h127.0.0.1", "shutdown"], check=True, timeout=60)
+        while _mysql_up() and time.monotonic() - start < 30:
+            time.sleep(0.5)
+        assert _status(member, "/jobs") != 200  # no database: an error (never a hang)
+        time.sleep(3)
+    finally:
+        _start_mysql()
+    assert _mysql_up()
+    back = time.monotonic()
+    for _ in range(30):  # the connection pool's pre-ping replaces the dead connections
+        if _status(member, "/jobs") == 200:
+            break
+        time.sleep(1)
+    assert _status(member, "/jobs") == 200
+    for job_id in ids:
+        row, _ = faults.wait(job_id, ("succeeded", "failed"), timeout=240)
+        assert row["status"] == "succeeded" or row["error"], row
+    report(f"MySQL restarted under load (pages back after {time.monotonic() - back:.1f} s) -> all 3 jobs ended",
+           time.monotonic() - start)
