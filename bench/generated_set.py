@@ -1,6 +1,6 @@
 """The lab benchmark on the portal's own kind of fakes: classical swaps of real-face clips against the clips.
 
-Makes N target clips from real photos (insightface's t1.jpg, one person per clip), swaps Tom Hanks' face onto each
+Makes N target clips from real photos (insightface's t1.jpg, one person per clip), swaps the left person's face of t1.jpg onto each
 with the classical swapper (the portal's generation pipeline: label, watermark, manifest), then scores every
 detector on reals vs fakes with models.benchmark (AUC with a bootstrap 95% interval, accuracy, log loss).
 
@@ -27,7 +27,8 @@ PEOPLE = [(462, 266, 575, 416), (52, 266, 170, 399), (898, 57, 1005, 197), (270,
 def make_clips(folder: Path, n: int, seconds: float) -> list[Path]:
     photo = vf.real_photo("t1")
     clips = []
-    for i, (x1, y1, x2, y2) in enumerate(PEOPLE[:n]):
+    targets = [p for j, p in enumerate(PEOPLE) if j != 1]  # person 1 is the source identity
+    for i, (x1, y1, x2, y2) in enumerate(targets[:n]):
         cx, cy, half = (x1 + x2) // 2, (y1 + y2) // 2, int(1.6 * (x2 - x1))
         crop = photo[max(0, cy - half): cy + half, max(0, cx - half): cx + half]
         clips.append(vf.face_video(folder / f"real{i}.mp4", seconds=seconds, fps=10, size=(480, 360), photo=crop))
@@ -43,7 +44,7 @@ def swap_all(clips: list[Path], folder: Path, models_dir: Path) -> list[Path]:
     source = folder / "source.jpg"
     import cv2
 
-    cv2.imwrite(str(source), vf.real_photo("Tom_Hanks_54745")[:, :, ::-1])
+    cv2.imwrite(str(source), vf.one_face_photo()[:, :, ::-1])  # the left person of t1.jpg
     swapper, finder = get_swapper("classical", models_dir), get_face_finder("auto", models_dir)
     fakes = []
     for i, clip in enumerate(clips):
