@@ -23,7 +23,7 @@ def _mysql_database(base_url: str):
     """Create a fresh database on the MySQL server of base_url; returns (url, drop)."""
     url = sa.engine.make_url(base_url)
     name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    engine = sa.create_engine(url.set(database=""))
+    engine = sa.create_engine(url.set(database=""), pool_pre_ping=True)  # survives a server restart (fault tests)
     with engine.begin() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
 
