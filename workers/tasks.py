@@ -51,7 +51,8 @@ def run_job(job_id: int) -> str:
         except (ModelsError, StorageError) as exc:
             ctx.fail(str(exc))
         except JobTimeoutException:
-            ctx.fail(f"The job took longer than its time limit ({ctx.config['JOB_TIMEOUT']} s) and was stopped.")
+            limit = getattr(rq_job, "timeout", None) or ctx.config["JOB_TIMEOUT"]
+            ctx.fail(f"The job took longer than its time limit ({limit} s) and was stopped.")
         except Exception as exc:
             log.exception("job %s crashed", job_id)
             ctx.fail(f"Internal error in the worker ({type(exc).__name__}); the administrators can see the log.")
