@@ -7,6 +7,19 @@ from typing import Sequence
 import numpy as np
 
 
+def load_strict(net, path, layout: str):
+    """The ImageNet weights file loaded into `net` with strict=True (eval mode); WeightsMismatch when it does not fit."""
+    import torch
+
+    from models.errors import WeightsMismatch
+
+    try:
+        net.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
+    except RuntimeError as exc:
+        raise WeightsMismatch(f"{path.name} does not fit {layout}: {exc}") from exc
+    return net.eval()
+
+
 def to_tensor(crops: np.ndarray | Sequence[np.ndarray], size: int, mean: Sequence[float], std: Sequence[float]):
     """uint8 RGB crops (N, H, W, 3) -> float tensor (N, 3, size, size), resized (area/cubic) and normalised."""
     import cv2

