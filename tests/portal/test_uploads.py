@@ -2,17 +2,8 @@
 
 import io
 
-import pytest
 
 from tests.portal.test_detection import submit
-
-
-@pytest.fixture()
-def member(browser, users, shared_weights):
-    _, email, password = users("member")
-    b = browser()
-    b.login(email, password)
-    return b
 
 
 def _refused(response, words):
