@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from portal.queue import QUEUES, connect
 from workers.worker import PortalWorker
@@ -46,17 +49,47 @@ def start_reconciler(app: Flask, connection, interval: float) -> threading.Event
     return stop
 
 
+def wait_for_redis(connection, max_delay: float = 30.0) -> None:
+    """Block until Redis answers (a worker started while Redis is down waits instead of exiting)."""
+    delay = 1.0
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisError as exc:
+            log.warning("Redis unreachable (%s); trying again in %.0f s", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, max_delay)
+
+
+def _work(app: Flask, connection, queues, burst: bool, name: str | None) -> None:
+    with app.app_context():
+        worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
+        if name:  # our own registration left by a Redis that blinked: not another live worker
+            connection.delete(worker.key)
+        worker.work(burst=burst, logging_level="INFO")
+
+
 def run_worker(app: Flask, queues=(), *, burst: bool = False, name: str | None = None,
                interval: float | None = None) -> None:
+    """Work until stopped; when Redis goes away, wait for it and work again (the database keeps the jobs)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     connection = connect(app.config["REDIS_URL"], app.config["EMBEDDED_REDIS_DB"])
     interval = interval or app.config.get("RECONCILE_INTERVAL", RECONCILE_INTERVAL)
+    wait_for_redis(connection)
     reconcile_once(app, connection)
     stop = None if burst else start_reconciler(app, connection, interval)
     try:
-        with app.app_context():
-            worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
-            worker.work(burst=burst, logging_level="INFO")
+        while True:
+            try:
+                _work(app, connection, queues, burst, name)
+                return
+            except RedisConnectionError as exc:
+                if burst:
+                    raise
+                log.warning("lost Redis (%s); working again when it is back", exc)
+                wait_for_redis(connection)
+                reconcile_once(app, connection)
     finally:
         if stop is not None:
             stop.set()
