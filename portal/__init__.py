@@ -39,7 +39,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal.db import User
+    from portal import sessions
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -48,7 +48,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    login_manager.user_loader(sessions.load)  # revocable: only an open UserSession row signs a request in
 
 
 def _register_blueprints(app: Flask) -> None:

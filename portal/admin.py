@@ -30,6 +30,10 @@ class EditUserForm(FlaskForm):
     active = BooleanField("Active")
 
 
+class ActionForm(FlaskForm):
+    """A button carrying the CSRF token."""
+
+
 class SettingsForm(FlaskForm):
     allow_registration = BooleanField("Anyone may register an account (as a member)")
     max_queued_per_user = IntegerField("Waiting jobs per user (0: no cap)", validators=[Optional(), NumberRange(0, 10000)])
@@ -77,6 +81,20 @@ def user_edit(user_id: int):
             flash(str(exc), "error")
     else:
         flash("The change was not saved (form expired or invalid).", "error")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@role_required("admin")
+def end_sessions(user_id: int):
+    """Sign a user out of every browser (their API tokens are revoked on the token page or by disabling)."""
+    user = db.session.get(User, user_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        ended = users.end_sessions(user, current_user)
+        db.session.commit()
+        flash(f"{user.email}: {ended} session(s) ended.", "info")
+    else:
+        flash("Nothing was ended (form expired); try again.", "error")
     return redirect(url_for("admin.user_list"))
 
 

@@ -6,12 +6,14 @@ import hashlib
 import secrets
 from typing import Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from sqlalchemy import or_, select, update
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional as OptionalValue
 
 from portal import audit
 from portal.db import ApiToken, User, utcnow
@@ -24,6 +26,8 @@ MAX_TOKENS = 20  # live tokens per user
 
 class TokenForm(FlaskForm):
     name = StringField("Name (what the token is for)", validators=[DataRequired(), Length(max=100)])
+    expires_days = IntegerField("Expires after (days; empty: until revoked)",
+                                validators=[OptionalValue(), NumberRange(1, 3650)])
 
 
 class RevokeForm(FlaskForm):
@@ -34,11 +38,19 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def create(user: User, name: str) -> str:
+def create(user: User, name: str, expires_days: Optional[int] = None) -> str:
     """A new token for user (the caller commits); the returned secret is never stored."""
     token = PREFIX + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=digest(token), prefix=token[:12]))
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+    db.session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=digest(token), prefix=token[:12],
+                            expires_at=expires_at))
     return token
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every live token of user (the caller commits); returns how many."""
+    return db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount or 0
 
 
 def user_for(token: str) -> Optional[User]:
@@ -46,9 +58,11 @@ def user_for(token: str) -> Optional[User]:
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
+    now = utcnow()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    now = utcnow()
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
         db.session.commit()
@@ -56,8 +70,9 @@ def user_for(token: str) -> Optional[User]:
 
 
 def live_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                                   .order_by(ApiToken.id.desc())).scalars())
+    return list(db.session.execute(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow())).order_by(ApiToken.id.desc())).scalars())
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -68,12 +83,15 @@ def index():
         if len(live_tokens(current_user)) >= MAX_TOKENS:
             flash(f"You already have {MAX_TOKENS} tokens; revoke one first.", "error")
         else:
-            new_token = create(current_user, form.name.data)
-            audit.record("api_token.create", current_user, current_user, name=form.name.data.strip()[:100])
+            new_token = create(current_user, form.name.data, form.expires_days.data)
+            audit.record("api_token.create", current_user, current_user, name=form.name.data.strip()[:100],
+                         expires_days=form.expires_days.data)
             db.session.commit()
     status = 400 if form.errors else 200
-    return render_template("api_tokens/index.html", form=form, new_token=new_token, tokens=live_tokens(current_user),
-                           revoke=RevokeForm()), status
+    response = make_response(render_template("api_tokens/index.html", form=form, new_token=new_token,
+                                             tokens=live_tokens(current_user), revoke=RevokeForm()), status)
+    response.headers["Cache-Control"] = "no-store"  # the page shows a secret once: no cache may keep it
+    return response
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from portal import audit, settings, users
-from portal.db import utcnow
+from portal import api_tokens, audit, ratelimit, sessions, settings, users
+from portal.db import User, utcnow
 from portal.extensions import db
+from portal.passwords import check_password, check_password_of
 from portal.users import EMAIL
-from portal.passwords import check_password
 
 bp = Blueprint("auth", __name__)
 
@@ -28,6 +28,7 @@ class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
     new = PasswordField("New password", validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField("Repeat new password", validators=[EqualTo("new", "The passwords differ.")])
+    revoke_tokens = BooleanField("Also revoke my API tokens", default=True)
 
 
 class RegisterForm(FlaskForm):
@@ -43,19 +44,29 @@ def _safe_next(target: str | None) -> str:
     return url_for("jobs.history")
 
 
+def sign_in(user: User) -> None:
+    """A fresh cookie session (new CSRF secret, nothing carried over) bound to a new server-side session row."""
+    session.clear()
+    sessions.start(user)
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = users.find(form.email.data)
-        if user and user.active and check_password(user.password_hash, form.password.data):
-            login_user(user)
+        # the password is checked (against a dummy hash when there is no account) so timing tells nothing
+        if check_password_of(user, form.password.data) and user.active:
+            sign_in(user)
             user.last_login_at = utcnow()
             audit.record("user.login", user, user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        audit.record("user.login_failed", None, None, email=form.email.data[:255])
-        db.session.commit()
+        if (count := ratelimit.count_failed_login()) is not None:
+            audit.record("user.login_failed", None, None, email=form.email.data[:255], failures_from_ip=count,
+                         note="one row per address at the 1st, 10th, 100th... failure in a 10 minute window")
+            db.session.commit()
         flash("Wrong email or password, or the account is disabled.", "error")
     return render_template("auth/login.html", form=form, registration=settings.get("allow_registration"))
 
@@ -64,8 +75,10 @@ def login():
 @login_required
 def logout():
     audit.record("user.logout", current_user, current_user)
+    sessions.end(current_user.session_key)
     db.session.commit()
     logout_user()
+    session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -79,9 +92,13 @@ def change_password():
             flash("The current password is wrong.", "error")
         else:
             try:
-                users.set_password(current_user, form.new.data, actor=current_user)
+                users.set_password(current_user, form.new.data, actor=current_user, keep_session=current_user.session_key)
+                if form.revoke_tokens.data:
+                    revoked = api_tokens.revoke_all(current_user)
+                    audit.record("api_token.revoke_all", current_user, current_user, count=revoked)
                 db.session.commit()
-                flash("Password changed.", "info")
+                flash("Password changed; your other sessions were signed out"
+                      + (" and your API tokens revoked." if form.revoke_tokens.data else "."), "info")
                 return redirect(url_for("jobs.history"))
             except users.AccountError as exc:
                 flash(str(exc), "error")
@@ -95,9 +112,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = users.create(form.email.data, form.name.data, form.password.data)
+            user = users.create(form.email.data, form.name.data, form.password.data, neutral=True)
+            sign_in(user)
             db.session.commit()
-            login_user(user)
             return redirect(url_for("jobs.history"))
         except users.AccountError as exc:
             db.session.rollback()

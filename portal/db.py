@@ -34,6 +34,12 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
+    session_key = None  # not a column: the key of the sign-in session this request runs in
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: the user id and the session key (see portal.sessions)."""
+        return f"{self.id}:{self.session_key}" if self.session_key else str(self.id)
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled users
         return bool(self.active)
@@ -183,5 +189,28 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # None: until revoked
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the cookie names it, the row decides whether it still counts (revocable)."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the id kept in the cookie
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+
+class PendingGeneration(db.Model):
+    """A generation request waiting for its source face to be chosen: used once, then deleted."""
+
+    __tablename__ = "pending_generations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -1,16 +1,23 @@
-"""Rate limits (Flask-Limiter on the app's Redis): sign-in attempts per IP and email; fails open when Redis is down."""
+"""Rate limits (Flask-Limiter on the app's Redis): sign-in attempts per IP and email, failed sign-ins per IP across
+emails, and the count that keeps failed sign-ins from flooding the audit log; fails open when Redis is down."""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from typing import Optional
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 log = logging.getLogger(__name__)
 
 LOGIN_LIMITS = "10/minute"  # per IP + email
+LOGIN_IP_FAILURES = 20  # failed sign-ins per IP and minute, whatever the email (password spraying)
+LOGIN_IP_LIMITS = f"{LOGIN_IP_FAILURES}/minute;200/hour"
+AUDIT_WINDOW = 600  # seconds over which failed sign-ins of one address are counted for the audit log
 
 
 def storage_uri(app: Flask) -> str:
@@ -35,6 +42,24 @@ def _login_key() -> str:
     return f"login:{get_remote_address()}:{email}"
 
 
+def _failed_sign_in(response) -> bool:
+    """A sign-in that did not succeed (success redirects); only these count against the per-IP limit."""
+    return response.status_code != 302
+
+
+def count_failed_login() -> Optional[int]:
+    """Count a failed sign-in of this address; the count when it is the 1st, 10th, 100th... of the window
+    (the moments worth an audit row), else None. Without the limiter's storage every failure is recorded."""
+    limiter = current_app.extensions.get("portal_limiter")
+    window = int(time.time() // AUDIT_WINDOW)
+    try:
+        count = int(limiter.storage.incr(f"portal-audit/login-failed/{get_remote_address()}/{window}", AUDIT_WINDOW))
+    except Exception as exc:  # storage down: record the failure rather than lose it
+        log.warning("failed sign-ins not counted (%s)", exc)
+        return 1
+    return count if count >= 1 and math.log10(count).is_integer() else None
+
+
 def register(app: Flask) -> Limiter:
     """Make the app's limiter and put the sign-in limits on the login view."""
     limiter = Limiter(
@@ -47,7 +72,10 @@ def register(app: Flask) -> Limiter:
     app.extensions["portal_limiter"] = limiter
     view = app.view_functions.get("auth.login")
     if view is not None:
-        app.view_functions["auth.login"] = limiter.limit(LOGIN_LIMITS, key_func=_login_key, methods=["POST"])(view)
+        view = limiter.limit(LOGIN_LIMITS, key_func=_login_key, methods=["POST"])(view)
+        view = limiter.limit(LOGIN_IP_LIMITS, key_func=lambda: f"login-ip:{get_remote_address()}", methods=["POST"],
+                             deduct_when=_failed_sign_in)(view)
+        app.view_functions["auth.login"] = view
     register_errors(app)
     return limiter
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from portal import audit
+from portal import audit, sessions
 from portal.db import ROLES, User
 from portal.extensions import db
 from portal.passwords import hash_password, weakness
@@ -22,15 +22,20 @@ def find(email: str) -> Optional[User]:
     return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
 
 
-def create(email: str, name: str, password: str, role: str = "member", actor: Optional[User] = None) -> User:
-    """A new active account (the caller commits)."""
+NEUTRAL_REFUSAL = "The account could not be created with these details. If you already have one, sign in."
+
+
+def create(email: str, name: str, password: str, role: str = "member", actor: Optional[User] = None,
+           neutral: bool = False) -> User:
+    """A new active account (the caller commits); neutral: self-registration, whose refusal never says an
+    account exists."""
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    if find(email):
-        raise AccountError(f"An account for {email} already exists.")
     if (reason := weakness(password)) is not None:
         raise AccountError(reason)
+    if find(email):
+        raise AccountError(NEUTRAL_REFUSAL if neutral else f"An account for {email} already exists.")
     user = User(email=email, name=name.strip() or email, password_hash=hash_password(password), role=role)
     db.session.add(user)
     db.session.flush()
@@ -51,13 +56,24 @@ def set_active(user: User, active: bool, actor: Optional[User] = None) -> None:
         _keep_an_admin(user, active=False)
     audit.record("user.enable" if active else "user.disable", actor, user)
     user.active = active
+    if not active:
+        sessions.end_all(user)
 
 
-def set_password(user: User, password: str, actor: Optional[User] = None) -> None:
+def set_password(user: User, password: str, actor: Optional[User] = None, keep_session: Optional[str] = None) -> None:
+    """A new password; every sign-in session of the user ends except keep_session (the one changing it)."""
     if (reason := weakness(password)) is not None:
         raise AccountError(reason)
     user.password_hash = hash_password(password)
-    audit.record("user.password", actor, user)
+    ended = sessions.end_all(user, keep=keep_session)
+    audit.record("user.password", actor, user, sessions_ended=ended)
+
+
+def end_sessions(user: User, actor: Optional[User] = None) -> int:
+    """Sign the user out everywhere (the caller commits); returns how many sessions ended."""
+    ended = sessions.end_all(user, keep=actor.session_key if actor is not None and actor.id == user.id else None)
+    audit.record("user.end_sessions", actor, user, sessions_ended=ended)
+    return ended
 
 
 def _keep_an_admin(user: User, role: str = "admin", active: bool = True) -> None:
