@@ -109,10 +109,11 @@ def probe(
             raise MediaError(
                 f"{name} lasts {duration:.0f} s: above the limit of {max_duration:.0f} s."
             )
-        _first_frame(container, stream, name)
+        first = _first_frame(container, stream, name)
+        upright = _quarter_turns(first) % 2 == 0
         return VideoInfo(
-            width=width,
-            height=height,
+            width=width if upright else height,
+            height=height if upright else width,
             fps=_fps(stream),
             duration=duration,
             frames=_frame_count(container, stream),
@@ -130,12 +131,20 @@ def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _quarter_turns(frame) -> int:
+    """Counter-clockwise quarter turns the frame's display matrix (phone videos' rotation) asks for."""
+    return round((frame.rotation or 0) / 90) % 4
+
+
 def _to_rgb(frame, max_side: int | None) -> np.ndarray:
-    """RGB uint8 array of a decoded frame, downscaled by libswscale in the same pass."""
+    """RGB uint8 array of a decoded frame, upright as players show it, downscaled by libswscale in the same pass."""
     w, h = _scaled_size(frame.width, frame.height, max_side)
     if (w, h) == (frame.width, frame.height):
-        return frame.to_ndarray(format="rgb24")
-    return frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
+        rgb = frame.to_ndarray(format="rgb24")
+    else:
+        rgb = frame.to_ndarray(format="rgb24", width=w, height=h, interpolation="AREA")
+    turns = _quarter_turns(frame)
+    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
 
 class _Clock:
@@ -310,59 +319,34 @@ def read_image(path: Path, *, max_pixels: int = 40_000_000) -> np.ndarray:
         raise MediaError(f"{path.name} is not an image that can be read.") from exc
 
 
-class _AudioCopy:
-    """Transcodes the audio track of a source file to AAC in an output container, on demand up to a time."""
-
-    def __init__(self, source: Path, output):
-        self.src = av.open(str(source))
-        self.in_stream = self.src.streams.audio[0]
-        rate = self.in_stream.codec_context.sample_rate or 44100
-        layout = self.in_stream.codec_context.layout.name or "stereo"
-        self.out_stream = output.add_stream("aac", rate=rate, layout=layout)
-        self.resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
-        self.frames = self.src.decode(self.in_stream)
-        self.rate, self.samples, self.offset, self.output = rate, 0, None, output
-
-    def pump(self, until: float | None) -> None:
-        """Encode source audio up to `until` seconds (everything when None)."""
-        while until is None or self.samples / self.rate < until:
-            frame = next(self.frames, None)
-            if frame is None:
-                return self.flush()
-            if self.offset is None:
-                self.offset = max(0, round(float(frame.time or 0.0) * self.rate))
-            for out in self.resampler.resample(frame):
-                self._encode(out)
-
-    def _encode(self, frame) -> None:
-        frame.pts = (self.offset or 0) + self.samples
-        frame.time_base = Fraction(1, self.rate)
-        self.samples += frame.samples
-        for packet in self.out_stream.encode(frame):
-            self.output.mux(packet)
-
-    def flush(self) -> None:
-        for out in self.resampler.resample(None):
-            self._encode(out)
-        for packet in self.out_stream.encode(None):
-            self.output.mux(packet)
-        self.frames = iter(())
-        self.src.close()
-
-
 def has_audio(path: Path | None) -> bool:
-    """True when the file exists and holds an audio track PyAV can read."""
+    """True when the file exists and holds an audio track PyAV can decode."""
     if path is None or not Path(path).is_file():
         return False
     try:
         with av.open(str(path)) as container:
-            return bool(container.streams.audio)
+            return any(s.codec_context is not None for s in container.streams.audio)
     except av.error.FFmpegError:
         return False
 
 
+def _video_start(path: Path) -> float:
+    """Seconds at which the first video frame of a file is shown (the time 0 of a video written from it)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0] if container.streams.video else None
+        if stream is None or stream.start_time is None:
+            return 0.0
+        return float(stream.start_time * stream.time_base)
+
+
 class VideoWriter:
-    """Writes RGB frames as H.264 yuv420p mp4 (faststart, plays in browsers), with optional AAC audio and metadata."""
+    """Writes RGB frames as H.264 yuv420p mp4 (faststart, plays in browsers), with optional AAC audio and metadata.
+
+    write(rgb, t) places each frame at its source time t (seconds), so variable frame rates and the audio copied
+    from `audio_from` stay in sync; without t, frames follow each other at `fps`.
+    """
+
+    TIME_BASE = Fraction(1, 90000)  # the MPEG clock: exact for 24, 25, 30, 50, 60 and the NTSC rates
 
     def __init__(
         self,
@@ -384,7 +368,7 @@ class VideoWriter:
         self.audio_from = Path(audio_from) if has_audio(audio_from) else None
         self.metadata = dict(metadata or {})
         self.container = self.stream = self.audio = None
-        self.count = 0
+        self.count, self.origin, self.last_pts, self.video_start = 0, None, -1, 0.0
 
     def __enter__(self) -> Self:
         self.container = av.open(
@@ -396,23 +380,44 @@ class VideoWriter:
         )
         self.stream.width, self.stream.height = self.size
         self.stream.pix_fmt = "yuv420p"
+        self.stream.codec_context.time_base = self.TIME_BASE
         if self.audio_from is not None:
-            self.audio = _AudioCopy(self.audio_from, self.container)
+            from models.audio import AudioTrack
+
+            self.video_start = _video_start(self.audio_from)
+            self.audio = AudioTrack(self.audio_from, self.container)
         return self
 
-    def write(self, rgb: np.ndarray) -> None:
-        """Encode one RGB uint8 frame (resized to the writer's size when it differs)."""
+    def _start(self, t: float) -> None:
+        """Fix the output's time 0: the first frame's source time, or the audio's start when that is earlier."""
+        self.origin = t if self.audio is None else min(t, self.audio.source_start)
+        if self.audio is not None:
+            self.audio.start_at(self.origin)
+
+    def _pts(self, t: float | None) -> int:
+        """The frame's pts: its source time less the output's time 0, strictly after the previous frame."""
+        if t is None:
+            t = self.video_start + self.count / self.fps
+        if self.origin is None:
+            self._start(t)
+        seconds = t - self.origin
+        self.last_pts = max(self.last_pts + 1, round(seconds / self.TIME_BASE))
+        return self.last_pts
+
+    def write(self, rgb: np.ndarray, t: float | None = None) -> None:
+        """Encode one RGB uint8 frame shown at source time t (resized to the writer's size when it differs)."""
         w, h = self.size
         frame = av.VideoFrame.from_ndarray(
             np.ascontiguousarray(rgb[:, :, :3]), format="rgb24"
         )
         if (frame.width, frame.height) != (w, h):
             frame = frame.reformat(width=w, height=h)
+        frame.pts, frame.time_base = self._pts(t), self.TIME_BASE
         for packet in self.stream.encode(frame):
             self.container.mux(packet)
         self.count += 1
         if self.audio is not None:
-            self.audio.pump(self.count / float(self.fps))
+            self.audio.pump(float(self.last_pts * self.TIME_BASE + 1 / self.fps))
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
@@ -422,4 +427,6 @@ class VideoWriter:
                 if self.audio is not None:
                     self.audio.pump(None)
         finally:
+            if self.audio is not None:
+                self.audio.close()
             self.container.close()

@@ -148,7 +148,7 @@ def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_pro
         for (_, t, rgb), faces in zip(chunk, found):
             out = _process(job, rgb, t, faces)
             with job.timer("encoding"):
-                writer.write(out)
+                writer.write(out, t)  # at its source time: variable frame rates and the audio stay in sync
             on_progress("swapping", min(1.0, job.frames / max(total, 1)))
 
 
