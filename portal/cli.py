@@ -182,19 +182,19 @@ def generate_command(source, target, out, swapper, faces, reference, source_face
     try:
         result = generate_offline(source, target, out, swapper, faces, reference, source_face, face_finder,
                                   current_app.config["MODELS_DIR"])
-    except Exception as exc:
+    except Exception as exc:  # av's EOFError is a builtin EOFError, which click would print as "Aborted!"
         from models.errors import ModelsError
 
-        if isinstance(exc, ModelsError):
-            raise click.ClickException(str(exc)) from exc
-        raise
+        reason = str(exc) if isinstance(exc, ModelsError) else f"generation failed ({type(exc).__name__}: {exc})"
+        raise click.ClickException(reason) from exc
     click.echo(f"{out}: {result.frames} frames, {result.faces_swapped} faces swapped in {result.seconds:.1f} s")
 
 
 def register(app: Flask) -> None:
     from portal import training_cli  # noqa: F401  (adds train / evaluate to the detector group)
     from portal.detector_cli import detector_cli
+    from portal.storage_gc import storage_cli
 
-    for command in (users_cli, models_cli, audit_cli, detector_cli, worker_command, serve_command,
+    for command in (users_cli, models_cli, audit_cli, detector_cli, storage_cli, worker_command, serve_command,
                     generate_command):
         app.cli.add_command(command)

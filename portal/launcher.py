@@ -26,6 +26,11 @@ def _start_workers(n: int, env: dict) -> list[subprocess.Popen]:
     return [subprocess.Popen(cmd, env=env) for _ in range(n)]
 
 
+def waitress_options(app: Flask) -> dict:
+    """Waitress settings: it stops reading a body just above the upload limit (its own default is 1 GiB)."""
+    return {"threads": 8, "max_request_body_size": app.config["MAX_CONTENT_LENGTH"] + 64 * 1024}  # + form fields
+
+
 def serve(app: Flask, host: str, port: int, n_workers: int) -> None:
     from waitress import serve as waitress_serve
 
@@ -40,7 +45,7 @@ def serve(app: Flask, host: str, port: int, n_workers: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"portal at http://{host}:{port}/ with {n_workers} worker(s); Ctrl-C stops everything", flush=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=8)
+        waitress_serve(app, host=host, port=port, **waitress_options(app))
     finally:
         for proc in workers:
             proc.terminate()

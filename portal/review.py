@@ -76,6 +76,9 @@ def decide(job_id: int):
                            reviews=service.reviews_of(job), history=requester_history(job.owner))
 
 
+AUDIT_FILTERS = ("user", "action", "since", "until")
+
+
 def _audit_query():
     """Audit events filtered by ?user=email&action=prefix&since=YYYY-MM-DD&until=YYYY-MM-DD."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
@@ -101,7 +104,7 @@ def _audit_query():
 def audit_log():
     page = db.paginate(_audit_query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
-    filters = {k: v for k, v in request.args.items() if k != "page"}
+    filters = {k: request.args[k] for k in AUDIT_FILTERS if request.args.get(k)}  # never url_for's own arguments
     return render_template("review/audit.html", page=page, actions=actions, args=request.args, filters=filters)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.db import JOB_KINDS, JOB_STATUSES
 
+FILE_MEDIA_TYPES = ("application/octet-stream", "application/json", "application/pdf", "video/mp4", "text/csv")
 _ERROR = {"type": "object", "required": ["error", "status"],
           "properties": {"error": {"type": "string"}, "status": {"type": "integer"},
                          "fields": {"type": "object"}}}
@@ -49,6 +50,7 @@ def _paths(detector_names: list[str]) -> dict[str, Any]:
         detector["enum"] = detector_names
     submit_schema = {"type": "object", "required": ["video", "detector"], "properties": {
         "video": {"type": "string", "format": "binary"}, "detector": detector,
+        "ensemble": {"type": "array", "items": detector, "description": "more detectors; the mean is reported"},
         "frames": {"type": "integer", "minimum": 4, "maximum": 128, "default": 32},
         "aggregation": {"type": "string", "enum": ["mean", "confident"], "default": "mean"}}}
     query = [{"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(JOB_KINDS)}},
@@ -76,8 +78,10 @@ def _paths(detector_names: list[str]) -> dict[str, Any]:
         "/files/{artifact_id}": {"get": {
             "summary": "Download a file of a job (attachment)", "operationId": "downloadFile",
             "parameters": [_id("artifact_id")],
-            "responses": {"200": {"description": "the file", "content": {"application/octet-stream": {
-                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 404),
+            "responses": {"200": {"description": "the file: JSON, PDF, MP4 and CSV with their own type, anything "
+                                                 "else as application/octet-stream",
+                                  "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                              for t in FILE_MEDIA_TYPES}}, **_errors(401, 404),
                 "410": _json("Error", "the file is no longer stored")}}},
     }
 

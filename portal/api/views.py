@@ -88,12 +88,14 @@ def me():
 @bp.route("/jobs")
 def jobs():
     user = auth.current()
-    kind, status = request.args.get("kind"), request.args.get("status")
+    kind, status, mine = request.args.get("kind"), request.args.get("status"), request.args.get("mine", "1")
     if kind is not None and kind not in JOB_KINDS or status is not None and status not in JOB_STATUSES:
         abort(400, description="Unknown kind or status.")
+    if mine not in ("0", "1"):
+        abort(400, description="mine must be 0 or 1.")
     page, per_page = _int_arg("page", 1, 1, 100000), _int_arg("per_page", 20, 1, 100)
     query = select(Job).order_by(Job.id.desc())
-    if user.role != "admin" or request.args.get("mine", "1") != "0":
+    if user.role != "admin" or mine != "0":
         query = query.where(Job.owner_id == user.id)
     if kind:
         query = query.where(Job.kind == kind)
@@ -108,14 +110,16 @@ def jobs():
 def submit_detection():
     user = auth.current()
     form = DetectionForm(meta={"csrf": False})
-    form.detector.choices = detectors.choices()
+    form.detector.choices = form.ensemble.choices = detectors.choices()
     if not form.validate():
         return error(400, "The submission is not valid.", fields=form.errors)
     try:
         upload = accept_video(form.video.data, storage())
     except UploadError as exc:
         return error(400, str(exc))
-    params = {"detector": form.detector.data, "frames": form.frames.data, "aggregation": form.aggregation.data}
+    chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
+    params = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
+              "aggregation": form.aggregation.data}  # as the web form makes them
     try:
         job = service.create_detection(user, upload, params)
     except LimitExceeded as exc:

@@ -1,22 +1,82 @@
-"""Count the faces of a source photo in the web process (OpenCV only: YuNet when present, else Haar)."""
+"""Count the faces of a source photo in the web process (YuNet when present, else dlib's HOG), and hold the
+request on the server, once, while its owner chooses which face to use."""
 
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, Optional
 
 import numpy as np
+from sqlalchemy import delete, select
+
+from portal.db import PendingGeneration, User, utcnow
+from portal.extensions import db
 
 Box = tuple[float, float, float, float]
+DETECT_SIDE = 1600  # faces are found on a copy no larger than this: a huge photo must not cost seconds of CPU
+PENDING_TTL = timedelta(hours=24)
 
 
 def find_faces(rgb: np.ndarray, models_dir: str) -> list[Box]:
-    """Face boxes, largest first; YuNet when its weights are in MODELS_DIR, else dlib's HOG detector."""
+    """Face boxes in the photo's own pixels, largest first; YuNet when its weights are in MODELS_DIR, else HOG."""
     from models.faces.yunet import YunetFinder
 
+    small, scale = _shrunk(rgb)
     if YunetFinder.unavailable(Path(models_dir)) is None:
-        return [f.box for f in YunetFinder(Path(models_dir)).detect([rgb])[0]]
-    return _hog(rgb)
+        boxes = [f.box for f in YunetFinder(Path(models_dir)).detect([small])[0]]
+    else:
+        boxes = _hog(small)
+    return [tuple(float(v) / scale for v in box) for box in boxes]
+
+
+def _shrunk(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """The photo with its longer side at most DETECT_SIDE, and the scale applied."""
+    import cv2
+
+    scale = min(1.0, DETECT_SIDE / max(rgb.shape[:2]))
+    if scale >= 1.0:
+        return rgb, 1.0
+    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def hold(user: User, pending: dict[str, Any]) -> int:
+    """Keep a request awaiting its face choice on the server (committed); returns the id the session carries.
+    The user's earlier unfinished choice, and anyone's expired one, are dropped."""
+    db.session.execute(delete(PendingGeneration).where(
+        (PendingGeneration.user_id == user.id) | (PendingGeneration.created_at < utcnow() - PENDING_TTL)))
+    row = PendingGeneration(user_id=user.id, data=pending)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def peek(user: User, pending_id: int) -> Optional[dict[str, Any]]:
+    """The held request of this user, or None (someone else's, expired, or already used)."""
+    row = db.session.execute(select(PendingGeneration).where(
+        PendingGeneration.id == pending_id, PendingGeneration.user_id == user.id,
+        PendingGeneration.created_at >= utcnow() - PENDING_TTL)).scalar_one_or_none()
+    return dict(row.data) if row is not None else None
+
+
+def take(user: User, pending_id: int) -> Optional[dict[str, Any]]:
+    """Use a held request once: delete its row (committed) and return it; None when it was already taken.
+    Its files are released: unless the job made from it commits, they leave the store with this request."""
+    from flask import current_app
+
+    from portal.storage import Storage
+    from portal.uploads import release
+
+    data = peek(user, pending_id)
+    taken = db.session.execute(delete(PendingGeneration).where(
+        PendingGeneration.id == pending_id, PendingGeneration.user_id == user.id)).rowcount
+    db.session.commit()
+    if data is None or taken != 1:  # a replay racing this one took it first
+        return None
+    keys = [data[role]["key"] for role in ("source", "target", "reference", "evidence") if data.get(role)]
+    release(Storage(current_app.config["STORAGE_DIR"]), keys)
+    return data
 
 
 def _hog(rgb: np.ndarray) -> list[Box]:

@@ -100,7 +100,7 @@ def _check_source_faces(pending: dict):
         pending["params"]["source_face_box"] = list(boxes[0])
         return _create(pending)
     pending["boxes"] = [list(b) for b in boxes]
-    session["pending_generation"] = pending
+    session["pending_generation"] = precheck.hold(current_user, pending)
     return render_template("generation/choose_face.html", form=ChooseFaceForm(), count=len(boxes),
                            preview=precheck.numbered_preview(rgb, boxes))
 
@@ -108,12 +108,20 @@ def _check_source_faces(pending: dict):
 @bp.route("/generate/choose-face", methods=["POST"])
 @login_required
 def choose_face():
-    pending = session.get("pending_generation")
     form = ChooseFaceForm()
-    if not pending or not form.validate_on_submit() or form.face.data > len(pending["boxes"]):
+    pending_id = session.get("pending_generation")
+    if not isinstance(pending_id, int) or not form.validate_on_submit():
         flash("Choose one of the numbered faces (or start the request again).", "error")
         return redirect(url_for("generation.new"))
-    session.pop("pending_generation")
+    pending = precheck.peek(current_user, pending_id)
+    if pending is None or form.face.data > len(pending["boxes"]):
+        flash("Choose one of the numbered faces (or start the request again).", "error")
+        return redirect(url_for("generation.new"))
+    pending = precheck.take(current_user, pending_id)  # one use: a replayed cookie finds nothing
+    session.pop("pending_generation", None)
+    if pending is None:
+        flash("This choice was already sent; start the request again.", "error")
+        return redirect(url_for("generation.new"))
     pending["params"]["source_face_box"] = pending["boxes"][form.face.data - 1]
     return _create(pending)
 
@@ -134,4 +142,6 @@ def _create(pending: dict):
 @bp.before_request
 def _forget_stale_choice():
     if request.endpoint == "generation.new" and request.method == "GET":
-        session.pop("pending_generation", None)
+        pending_id = session.pop("pending_generation", None)
+        if isinstance(pending_id, int) and current_user.is_authenticated:
+            precheck.take(current_user, pending_id)
