@@ -39,13 +39,20 @@ def rq_job_id(job_id: int, attempt: int) -> str:
     return f"portal-job-{job_id}-{attempt}"
 
 
-def enqueue(job_id: int, kind: str, attempt: int, timeout: Optional[int] = None) -> str:
-    """Put run_job(job_id) on the kind's queue; returns the RQ id. Arguments are ids only."""
-    queue = Queue(QUEUE_OF_KIND[kind], connection=connection())
-    rq_id = rq_job_id(job_id, attempt)
+def queue_for(kind: str) -> str:
+    """The one answer to "which queue serves this kind of job" (a queue named after a kind may have no worker)."""
+    return QUEUE_OF_KIND[kind]
+
+
+def enqueue(job_id: int, kind: str, attempt: int, timeout: Optional[int] = None, rq_id: Optional[str] = None,
+            note: str = "") -> str:
+    """Put run_job(job_id) on the kind's queue; returns the RQ id. Arguments are ids only.
+    rq_id: a fresh id for a job sent to the back of the queue (deferred), noted in the description."""
+    queue = Queue(queue_for(kind), connection=connection())
+    rq_id = rq_id or rq_job_id(job_id, attempt)
     queue.enqueue(
         TASK, job_id, job_id=rq_id, job_timeout=timeout or current_app.config["JOB_TIMEOUT"],
-        result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"{kind} job {job_id}",
+        result_ttl=3600, failure_ttl=7 * 24 * 3600, description=f"{kind} job {job_id}{note}",
     )
     return rq_id
 

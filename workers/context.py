@@ -117,15 +117,11 @@ class JobContext:
 
 def _defer(job: Job, stage: str) -> None:
     """Put a queued job at the back of its queue under a fresh RQ id (its attempts do not change)."""
-    from rq import Queue
-
     from portal import queue
 
     rq_id = f"{queue.rq_job_id(job.id, job.attempts)}-w{time.time_ns() // 1_000_000}"
     job.stage, job.rq_id = stage[:120], rq_id
     db.session.commit()
     time.sleep(0.5)  # the cap lifts only when another job ends: do not spin on the queue
-    Queue(job.kind, connection=queue.connection()).enqueue(
-        queue.TASK, job.id, job_id=rq_id, job_timeout=current_app.config["JOB_TIMEOUT"], result_ttl=600,
-        failure_ttl=7 * 24 * 3600, description=f"{job.kind} job {job.id} (deferred)")
+    queue.enqueue(job.id, job.kind, job.attempts, rq_id=rq_id, note=" (deferred)")  # the kind's served queue
     log.info("job %s: %s; sent to the back of the queue", job.id, stage)

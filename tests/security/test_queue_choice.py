@@ -1,0 +1,66 @@
+"""Every kind of job, deferred or not, goes to a queue a worker serves; a stored benchmark ignores the running cap."""
+
+import pytest
+
+
+@pytest.fixture()
+def capped(app, users):
+    """An admin with one running job and a running cap of 1."""
+    from portal import settings
+    from portal.db import Job, User, utcnow
+    from portal.extensions import db
+
+    user_id, _, _ = users("admin")
+    with app.app_context():
+        owner = db.session.get(User, user_id)
+        db.session.add(Job(owner=owner, kind="detection", status="running", params={}, started_at=utcnow()))
+        settings.put("max_running_per_user", 1)
+        db.session.commit()
+    yield user_id
+    with app.app_context():
+        settings.put("max_running_per_user", 0)
+        db.session.execute(db.text("UPDATE jobs SET status = 'failed' WHERE owner_id = :u AND status = 'running'"),
+                           {"u": user_id})
+        db.session.commit()
+
+
+@pytest.mark.parametrize("kind", ["detection", "model_check", "benchmark", "generation"])
+def test_a_job_deferred_at_the_running_cap_waits_on_a_served_queue(app, capped, kind):
+    from rq import Queue
+
+    from portal import queue
+    from portal.db import Job, User, utcnow
+    from portal.extensions import db
+    from workers.context import JobContext
+
+    with app.app_context():
+        job = Job(owner=db.session.get(User, capped), kind=kind, status="queued", params={}, queued_at=utcnow(),
+                  attempts=1)
+        db.session.add(job)
+        db.session.commit()
+        assert JobContext.start(job.id) is None  # over the cap: deferred
+        job = db.session.get(Job, job.id)
+        served = Queue(queue.queue_for(kind), connection=queue.connection())
+        assert served.name in queue.QUEUES and job.rq_id in served.job_ids
+        assert kind in queue.QUEUES or Queue(kind, connection=queue.connection()).count == 0
+        served.remove(job.rq_id)
+
+
+def test_every_kind_has_a_served_queue():
+    from portal import queue
+    from portal.db import JOB_KINDS
+
+    assert {queue.queue_for(kind) for kind in JOB_KINDS} <= set(queue.QUEUES)
+
+
+def test_a_benchmark_is_stored_even_at_the_running_cap(app, capped):
+    from portal.db import User
+    from portal.detector_cli import _store_benchmark
+    from portal.extensions import db
+
+    record = {"videos": ["a.mp4", "b.mp4"], "models": [{"model": "meso4_df", "metrics": {"auc": 0.5, "scored": 2,
+                                                                                         "videos": 2}}]}
+    with app.app_context():
+        email = db.session.get(User, capped).email
+        job = _store_benchmark(record, b"\x89PNG\r\n\x1a\n", "set", ["meso4_df"], 8, email)
+        assert job.status == "succeeded" and {a.role for a in job.artifacts} == {"plot", "report_json"}
