@@ -79,8 +79,11 @@ def _pictures(v: Variant, photo: np.ndarray | None):
     from tests.videofactory import _frames_from_photo
 
     count = len(frame_times(v))
-    if photo is not None:
-        yield from _frames_from_photo(photo, v.size, count)
+    if photo is not None:  # a rotated phone video stores its pictures turned; its display matrix turns them back
+        turns = v.rotation // 90 % 4
+        shown = v.size[::-1] if turns % 2 else v.size
+        for picture in _frames_from_photo(photo, shown, count):
+            yield np.ascontiguousarray(np.rot90(picture, -turns)) if turns else picture
         return
     w, h = v.size
     grad = np.tile(np.linspace(0, 255, w, dtype=np.uint8), (h, 1))
