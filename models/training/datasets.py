@@ -26,6 +26,7 @@ class Sample(NamedTuple):
     path: Path
     label: int  # 1 = FAKE, 0 = REAL
     source: str = ""  # layout-specific origin (DFDC part, FF++ method, ...)
+    group: str = ""  # source identity or footage: a grouped split keeps each group on one side
 
 
 def _videos(folder: Path) -> list[Path]:
@@ -79,11 +80,24 @@ def read_folders(root: Path) -> list[Sample]:
     return [Sample(p, label, name) for name, label in (("real", REAL), ("fake", FAKE)) for p in _videos(root / name)]
 
 
+def read_labels_csv(root: Path) -> list[Sample]:
+    """A labels.csv (path, label real|fake, manipulation, group) beside the videos, as in the lab's public-dev set."""
+    import csv
+
+    root = Path(root)
+    with open(root / "labels.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [Sample(root / r["path"], FAKE if r["label"].strip().lower() == "fake" else REAL,
+                   r.get("manipulation", "") or "", r.get("group", "") or "") for r in rows]
+
+
 def detect_layout(root: Path) -> str:
-    """Name of the layout of a dataset folder: dfdc, celebdf, faceforensics or folders."""
+    """Name of the layout of a dataset folder: labels_csv, dfdc, celebdf, faceforensics or folders."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"The dataset folder {root} does not exist.")
+    if (root / "labels.csv").is_file():
+        return "labels_csv"
     if (root / "original_sequences").is_dir() or (root / "manipulated_sequences").is_dir():
         return "faceforensics"
     if (root / "List_of_testing_videos.txt").is_file() or (root / "Celeb-synthesis").is_dir():
@@ -95,7 +109,7 @@ def detect_layout(root: Path) -> str:
     raise DatasetError(f"{root} is in no known layout (DFDC metadata.json, Celeb-DF, FaceForensics++, real/ + fake/).")
 
 
-READERS = {"dfdc": read_dfdc, "celebdf": read_celebdf, "faceforensics": read_faceforensics, "folders": read_folders}
+READERS = {"labels_csv": read_labels_csv, "dfdc": read_dfdc, "celebdf": read_celebdf, "faceforensics": read_faceforensics, "folders": read_folders}
 
 
 def load_dataset(root: Path, layout: Optional[str] = None) -> list[Sample]:
@@ -126,3 +140,19 @@ def stratified_split(samples: Sequence[Sample], fractions: Sequence[float] = (0.
         for i in range(len(fractions)):
             parts[i] += group[edges[i] : edges[i + 1]]
     return parts
+
+
+def group_folds(samples: Sequence[Sample], k: int, seed: int = 0) -> list[list[str]]:
+    """k lists of groups, balanced by video count, so that no group (person) is on both sides of a split."""
+    sizes: dict[str, int] = {}
+    for s in samples:
+        sizes[s.group or str(s.path)] = sizes.get(s.group or str(s.path), 0) + 1
+    names = sorted(sizes)
+    random.Random(seed).shuffle(names)
+    folds: list[list[str]] = [[] for _ in range(k)]
+    totals = [0] * k
+    for name in sorted(names, key=lambda n: -sizes[n]):
+        i = totals.index(min(totals))
+        folds[i].append(name)
+        totals[i] += sizes[name]
+    return folds

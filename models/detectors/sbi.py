@@ -1,0 +1,115 @@
+"""The lab's own frame detector: ImageNet MobileNetV2 features with a head trained on self-blended images.
+
+The first SPLIT blocks of torchvision's MobileNetV2 keep their ImageNet weights (training caches their output
+once per view, which is what makes training fit on two CPU cores); a small convolutional head on their 12x12 map
+is trained on real faces, their self-blended copies and public fakes. Weights are a
+plain state dict, loaded strictly and checked by sha256; the model card JSON beside them says what it was trained
+and measured on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import WeightsMismatch, WeightsMissing
+
+SPLIT = 14  # MobileNetV2 features[:SPLIT] keep their ImageNet weights (frozen; training caches their output)
+CROP_SIZE = 256  # the crop the pipeline cuts (margin 0.3), resized to NET_SIZE inside score()
+NET_SIZE = 192
+TRUNK_CHANNELS = 96
+
+
+def _head():
+    """The trained part: 1x1 expand, depthwise 3x3 stride 2, 1x1, global pool, one logit (about 11M MACs)."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(TRUNK_CHANNELS, 192, 1, bias=False), nn.BatchNorm2d(192), nn.ReLU6(inplace=True),
+        nn.Conv2d(192, 192, 3, 2, 1, groups=192, bias=False), nn.BatchNorm2d(192), nn.ReLU6(inplace=True),
+        nn.Conv2d(192, 256, 1, bias=False), nn.BatchNorm2d(256), nn.ReLU6(inplace=True),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(256, 1))
+
+
+def build_net(imagenet: bool = True):
+    """The frozen ImageNet trunk (MobileNetV2 features[:SPLIT]) and a fresh head, as one module."""
+    from torch import nn
+
+    from models.torchnets import mobilenet_v2
+
+    backbone = mobilenet_v2.build() if imagenet else mobilenet_v2._classes()()
+    net = nn.Module()
+    net.trunk = backbone.features[:SPLIT]
+    net.head = _head()
+    return net.eval()
+
+
+def trunk(net, x):
+    """The frozen ImageNet part: (N, 3, 192, 192) -> (N, 96, 12, 12)."""
+    return net.trunk(x)
+
+
+def top(net, h):
+    """The trained part: cached trunk output -> one logit per crop."""
+    return net.head(h)[:, 0]
+
+
+def trained_parameters(net):
+    return net.head.parameters()
+
+
+def to_input(crops: np.ndarray):
+    """uint8 RGB crops (N, S, S, 3) -> normalised float tensor (N, 3, NET_SIZE, NET_SIZE), resized as in training."""
+    from models.torchnets import IMAGENET_MEAN, IMAGENET_STD
+    from models.torchnets._features import to_tensor
+
+    return to_tensor(crops, NET_SIZE, [255 * m for m in IMAGENET_MEAN], [255 * s for s in IMAGENET_STD])
+
+
+def card_path(weights: Path) -> Path:
+    return Path(weights).with_suffix(".json")
+
+
+class SbiDetector:
+    """Scores face crops: uint8 (N, 256, 256, 3) -> P(fake) from the network's sigmoid (before calibration)."""
+
+    input_size = CROP_SIZE
+    batch = 32
+
+    def __init__(self, weights: Path, name: str = "sbi_mobilenet_v2"):
+        import torch
+
+        from models.weights import checked_sha256
+
+        weights = Path(weights)
+        if not weights.is_file():
+            raise WeightsMissing(f"The detector {name} has no weights file at {weights}.")
+        self.name, self.weights = name, weights
+        self.weights_sha256 = checked_sha256(weights)
+        self.card = json.loads(card_path(weights).read_text()) if card_path(weights).is_file() else {}
+        expected = self.card.get("weights_sha256")
+        if expected and expected != self.weights_sha256:
+            raise WeightsMismatch(f"{weights.name} is not the file its model card describes (sha256 differs).")
+        self.net = build_net(imagenet=False)
+        state = torch.load(str(weights), map_location="cpu", weights_only=True)
+        try:
+            self.net.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+        except RuntimeError as exc:
+            raise WeightsMismatch(f"{weights.name} does not fit the SBI MobileNetV2 layout: {exc}") from exc
+        self.net.eval()
+
+    def logits(self, crops: np.ndarray) -> np.ndarray:
+        import torch
+
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(crops), self.batch):
+                x = to_input(crops[start:start + self.batch])
+                out.append(top(self.net, trunk(self.net, x)).float().numpy())
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def score(self, crops: np.ndarray) -> np.ndarray:
+        """P(fake) of each crop."""
+        return 1.0 / (1.0 + np.exp(-self.logits(np.asarray(crops))))
