@@ -22,6 +22,11 @@ def can_cancel_job(user: User, job: Job) -> bool:
     return job.owner_id == user.id or user.role == "admin"
 
 
+def can_rerun_job(user: User, job: Job) -> bool:
+    """The owner (and an admin) may run a job again; supervisors too for a generation they oversee."""
+    return can_cancel_job(user, job) or (user.role == "supervisor" and job.kind == "generation")
+
+
 def can_review(user: User) -> bool:
     return user.role in ("supervisor", "admin")
 

@@ -117,12 +117,14 @@ def _write_audio(out, stream, v: Variant) -> None:
         out.mux(packet)
 
 
-def make(path: Path, v: Variant, photo: np.ndarray | None = None) -> Path:
-    """Write the variant to path (its extension chooses the container)."""
+def make(path: Path, v: Variant, photo: np.ndarray | None = None, title: str = "") -> Path:
+    """Write the variant to path (its extension chooses the container); a title makes the file's bytes unique."""
     import av
 
     path = Path(path).with_suffix("." + v.ext)
     with av.open(str(path), "w") as out:
+        if title:
+            out.metadata["title"] = title
         vs = _video_stream(out, v)
         audio = out.add_stream(v.acodec, rate=v.rate, layout=v.layout) if v.acodec else None
         for t, rgb in zip(frame_times(v), _pictures(v, photo)):

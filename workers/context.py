@@ -13,10 +13,12 @@ from flask import current_app
 from sqlalchemy import update
 
 from models.errors import Canceled
+from portal import audit
 from portal.db import Artifact, Job, utcnow
 from portal.extensions import db
 from portal.jobs.service import finish
 from portal.storage import Storage
+from workers.dbretry import retried
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
@@ -33,7 +35,7 @@ class JobContext:
         self.inputs = {a.role: self.storage.path(a.storage_key) for a in job.artifacts}
         self.input_sha256 = {a.role: a.sha256 for a in job.artifacts}
         self._names = {a.storage_key: a.original_name or a.role.replace("_", " ") for a in job.artifacts}
-        self._last_write = 0.0
+        self._last_write, self._stage = 0.0, "starting"
         self._pending: list[Artifact] = []
 
     @classmethod
@@ -73,9 +75,10 @@ class JobContext:
         _defer(job, f"waiting: {running} of this user's jobs are running (limit {cap})")
         return True
 
+    @retried
     def progress(self, stage: str, fraction: float) -> None:
         """Write stage and fraction (throttled) and raise Canceled when a cancel was requested."""
-        now = time.monotonic()
+        now, self._stage = time.monotonic(), stage
         if now - self._last_write < PROGRESS_INTERVAL and fraction < 1.0:
             return
         self._last_write = now
@@ -98,6 +101,7 @@ class JobContext:
         self._pending.append(Artifact(job_id=self.job_id, role=role, sha256=key, size=size,
                                       media_type=media_type, original_name=name, storage_key=key))
 
+    @retried
     def succeed(self, result: dict[str, Any], model_versions: Optional[dict[str, Any]] = None) -> None:
         job = db.session.get(Job, self.job_id)
         db.session.add_all(self._pending)
@@ -105,13 +109,21 @@ class JobContext:
         finish(job, "succeeded")
         db.session.commit()
 
+    def readable(self, reason: str) -> str:
+        """The reason with stored files named as their owner named them, never by a path of the store."""
+        for key, name in self._names.items():
+            reason = reason.replace(str(self.storage.path(key)), name).replace(key, name)
+        return reason.replace(str(self.storage.root), "the store")
+
+    @retried
     def fail(self, reason: str, status: str = "failed") -> None:
-        """End the job with a reason a person understands (outputs made so far are dropped)."""
+        """End the job with a reason a person understands, audited (outputs made so far are dropped)."""
         db.session.rollback()
-        for key, name in self._names.items():  # messages name files by the user's name, not the storage key
-            reason = reason.replace(key, name)
+        reason = self.readable(reason)
         job = db.session.get(Job, self.job_id)
         finish(job, status, error=reason)
+        audit.record("job.fail" if status == "failed" else f"job.{status}", None, job, reason=reason,
+                     attempt=job.attempts, stage=self._stage, worker=job.worker_name)
         db.session.commit()
 
 

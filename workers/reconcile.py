@@ -124,6 +124,7 @@ def _check_running(job_id: int, workers: dict[str, WorkerView], now: datetime, t
     if (now - last_sign).total_seconds() > time_limit + HUNG_MARGIN:
         finish(job, "failed", error=f"The job stopped reporting progress for longer than its time limit "
                                     f"({time_limit} s) and was failed.")
+        audit.record("job.fail", None, job, reason=job.error, attempts=job.attempts)
         db.session.commit()
         return "failed"
     reason = orphan_reason(job, workers, now)

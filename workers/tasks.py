@@ -55,6 +55,7 @@ def run_job(job_id: int) -> str:
             ctx.fail(f"The job took longer than its time limit ({limit} s) and was stopped.")
         except Exception as exc:
             log.exception("job %s crashed", job_id)
-            ctx.fail(f"Internal error in the worker ({type(exc).__name__}); the administrators can see the log.")
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            ctx.fail(f"Internal error in the worker ({detail}); the administrators can see the full log.")
         log.info("job %s: finished", job_id)
         return "done"

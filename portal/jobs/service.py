@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
 
 from portal import audit, limits, queue
-from portal.db import Artifact, Job, User, utcnow
+from portal.db import Artifact, Job, Review, User, utcnow
 from portal.extensions import db
+from portal.storage import Storage
 from portal.uploads import StoredUpload
 
 log = logging.getLogger(__name__)
+RERUNNABLE = ("failed", "canceled")
+INPUT_ROLES = ("input_video", "source_photo", "target_video", "reference_photo")
+APPROVAL_VALID_DAYS = 30  # an approval older than this (APPROVAL_VALID_DAYS in settings) needs a new review
 
 
 class JobError(Exception):
@@ -70,6 +75,51 @@ def cancel(job: Job, actor: User) -> None:
             log.warning("job %s: canceled while Redis was unreachable", job.id)
     audit.record("job.cancel", actor, job, previous_status=previous)
     db.session.commit()
+
+
+def _missing_inputs(job: Job) -> list[str]:
+    """Input files of the job that are no longer in the store."""
+    storage = Storage(current_app.config["STORAGE_DIR"])
+    return [a.original_name or a.role.replace("_", " ") for a in job.artifacts
+            if a.role in INPUT_ROLES and not storage.path(a.storage_key).is_file()]
+
+
+def approval_holds(job: Job) -> bool:
+    """The job's last review approved it, recently, by someone who is still an active supervisor or admin."""
+    review = db.session.query(Review).filter(Review.job_id == job.id).order_by(Review.id.desc()).first()
+    if review is None or review.decision != "approved":
+        return False
+    days = current_app.config.get("APPROVAL_VALID_DAYS", APPROVAL_VALID_DAYS)
+    approver = db.session.get(User, review.supervisor_id)
+    return (approver is not None and approver.active and approver.role in ("supervisor", "admin")
+            and approver.id != job.owner_id and utcnow() - review.created_at <= timedelta(days=days))
+
+
+def _reset(job: Job) -> None:
+    """Clear what the last run left on the row (a failed run stored no outputs)."""
+    job.error, job.result, job.progress, job.cancel_requested = None, None, 0.0, False
+    job.started_at = job.finished_at = job.heartbeat_at = job.worker_name = None
+
+
+def rerun(job: Job, actor: User) -> None:
+    """Run a failed or canceled job again on its stored inputs; a generation keeps its approval while it holds."""
+    if job.status not in RERUNNABLE:
+        raise JobError(f"Job {job.id} is {job.status.replace('_', ' ')}; only a failed or canceled job can run again.")
+    limits.check_submission(job.owner)
+    if missing := _missing_inputs(job):
+        raise JobError(f"Job {job.id} cannot run again: its stored input ({', '.join(missing)}) is no longer kept; "
+                       "submit a new request.")
+    previous, reason = job.status, job.error
+    _reset(job)
+    if job.kind == "generation" and not approval_holds(job):
+        job.status, job.stage = "pending_review", "waiting for a supervisor's review (the approval no longer holds)"
+        audit.record("job.rerun", actor, job, previous_status=previous, previous_error=reason, review_needed=True)
+        db.session.commit()
+        return
+    job.status, job.queued_at, job.stage = "queued", utcnow(), f"run again by {actor.name}; waiting for a worker"
+    audit.record("job.rerun", actor, job, previous_status=previous, previous_error=reason, attempt=job.attempts + 1)
+    db.session.commit()
+    send_to_queue(job)
 
 
 def finish(job: Job, status: str, error: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Job pages: history, new detection, job page with live progress, status JSON, cancel."""
+"""Job pages: history, new detection, job page with live progress, status JSON, cancel, run again."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from portal import detectors
-from portal.authz import can_cancel_job, get_job_for
+from portal.authz import can_cancel_job, can_rerun_job, get_job_for
 from portal.db import JOB_KINDS, JOB_STATUSES, Job
 from portal.converters import page_number
 from portal.extensions import db
@@ -106,7 +106,8 @@ def show(job_id: int):
         names = [m["model"] for m in job.result.get("models") or []] or [job.result.get("model", "")]
         extra = {"cards": [card(name) for name in names]}
     return render_template("jobs/show.html", job=job, action=ActionForm(),
-                           can_cancel=can_cancel_job(current_user, job) and job.is_active, **extra)
+                           can_cancel=can_cancel_job(current_user, job) and job.is_active,
+                           can_rerun=can_rerun_job(current_user, job) and job.status in service.RERUNNABLE, **extra)
 
 
 @bp.route("/jobs/<int:job_id>/status.json")
@@ -128,5 +129,22 @@ def cancel(job_id: int):
             service.cancel(job, current_user)
             flash(f"Job {job.id}: cancel requested." if job.status == "running" else f"Job {job.id} canceled.", "info")
         except service.JobError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/jobs/<int:job_id>/rerun", methods=["POST"])
+@login_required
+def rerun(job_id: int):
+    """Run a failed or canceled job again on its stored inputs."""
+    job = get_job_for(current_user, job_id)
+    if not can_rerun_job(current_user, job):
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            service.rerun(job, current_user)
+            flash(f"Job {job.id} runs again." if job.status == "queued"
+                  else f"Job {job.id} waits for a supervisor's review again: its approval no longer holds.", "info")
+        except (service.JobError, LimitExceeded) as exc:
             flash(str(exc), "error")
     return redirect(url_for("jobs.show", job_id=job.id))
