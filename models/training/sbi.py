@@ -91,12 +91,9 @@ def _shift(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def self_blend(img: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(the self-blended fake, its blend mask) from one real crop (S, S, 3) uint8 and its 68 landmarks."""
-    source, target = img, img
-    changed = _shift(_frequency(_colour(img, rng), rng), rng) if rng.random() < 0.75 else _colour(_shift(img, rng), rng)
-    if rng.random() < 0.5:
-        source = changed
-    else:
-        target = changed
+    # Only the source (the face) is transformed, so the blend changes nothing outside the deformed face hull.
+    target = img
+    source = _shift(_frequency(_colour(img, rng), rng), rng) if rng.random() < 0.75 else _colour(_shift(img, rng), rng)
     mask = blend_mask(landmarks, img.shape[0], rng)[..., None]
     fake = source.astype(np.float32) * mask + target.astype(np.float32) * (1 - mask)
     return np.clip(np.round(fake), 0, 255).astype(np.uint8), mask[..., 0]
