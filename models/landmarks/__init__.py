@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from models.landmarks.dlib68 import Dlib68, dlib_model_path, five_from_68
+from models.landmarks.dlib68 import (EYES, FOREHEAD, MOUTH_INNER, Dlib68, dlib_model_path, five_from_68,
+                                     mouth_opening, with_forehead)
 
 LANDMARKERS: dict[str, type] = {"dlib68": Dlib68}
 
@@ -12,4 +13,5 @@ def get_landmarker(name: str = "dlib68"):
     return LANDMARKERS[name]()
 
 
-__all__ = ["LANDMARKERS", "Dlib68", "dlib_model_path", "five_from_68", "get_landmarker"]
+__all__ = ["EYES", "FOREHEAD", "LANDMARKERS", "MOUTH_INNER", "Dlib68", "dlib_model_path", "five_from_68",
+           "get_landmarker", "mouth_opening", "with_forehead"]

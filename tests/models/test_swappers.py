@@ -55,6 +55,90 @@ def test_classical_moves_identity_toward_source(scene):
     assert np.array_equal(out[:40, :40], t1[:40, :40])  # far from every face: untouched
 
 
+class _OpenMouth:
+    """A landmarker that reports the real 68 points with the lower lip and chin moved down (a mouth opening)."""
+
+    def __init__(self, gap: float) -> None:
+        self.inner, self.gap = Dlib68(), gap
+
+    def landmarks(self, frame, box):
+        pts = self.inner.landmarks(frame, box).copy()
+        pts[[5, 6, 7, 8, 9, 10, 11] + list(range(55, 60)) + [65, 66, 67], 1] += self.gap
+        return pts
+
+
+def test_classical_keeps_the_targets_mouth_interior(scene):
+    from models.swappers.blend import mouth_interior
+
+    t1, targets, source, src_face = scene
+    face = targets[0]
+    swapper = get_swapper("classical", landmarker=_OpenMouth(gap=0.12 * (face.box[3] - face.box[1])))
+    out = swapper.swap(t1, face, swapper.prepare(source, src_face))
+    import cv2
+
+    pts = swapper.landmarker.landmarks(t1, face.box)
+    inside = cv2.erode(mouth_interior(pts, t1.shape[:2]), np.ones((5, 5), np.uint8)) > 0
+    assert inside.sum() > 30
+    assert np.abs(out[inside].astype(int) - t1[inside]).mean() < 3  # the target's own pixels
+    x1, y1, x2, y2 = (int(v) for v in face.box)
+    cheeks = np.zeros(t1.shape[:2], bool)
+    cheeks[y1 + (y2 - y1) // 3: y1 + (y2 - y1) // 2, x1 + (x2 - x1) // 5: x2 - (x2 - x1) // 5] = True
+    assert np.abs(out[cheeks].astype(int) - t1[cheeks]).mean() > 8  # the source's face around it
+
+
+def test_classical_leaves_no_seam(scene):
+    from models.swappers.quality import seam_ratio
+
+    t1, targets, source, src_face = scene
+    swapper = get_swapper("classical")
+    identity = swapper.prepare(source, src_face)
+    lm = Dlib68()
+    ratios = []
+    for face in targets:
+        pts = lm.landmarks(t1, face.box)
+        ratios.append(seam_ratio(swapper.swap(t1, face, identity), pts) / seam_ratio(t1, pts))
+    assert np.median(ratios) < 1.3, ratios
+
+
+def test_source_from_a_group_photo_is_aligned_and_upscaled(scene):
+    from models.align import aligned_face
+
+    t1, _, source, src_face = scene
+    pts = Dlib68().landmarks(source, src_face.box)
+    crop, crop_pts = aligned_face(source, pts, 384)
+    assert crop.shape == (384, 384, 3)
+    assert np.ptp(crop_pts[:, 0]) > 1.8 * np.ptp(pts[:, 0])  # a 100-px face fills the crop
+    eyes = crop_pts[36:42].mean(0), crop_pts[42:48].mean(0)
+    assert abs(eyes[0][1] - eyes[1][1]) < 4  # upright
+    again = Dlib68().landmarks(crop, (*crop_pts.min(0), *crop_pts.max(0)))
+    assert np.abs(again - crop_pts).mean() < 0.04 * 384  # the landmarks moved with the face
+
+
+def test_triangulation_keeps_every_point_when_the_mouth_is_closed(scene):
+    from models.landmarks import with_forehead
+    from models.swappers.warp import triangles
+
+    t1, targets, _, _ = scene
+    pts = with_forehead(Dlib68().landmarks(t1, targets[0].box))
+    pts[[65, 66, 67]] = pts[[63, 62, 61]]  # inner lips on top of each other
+    tris = triangles(pts)
+    assert set(np.unique(tris)) == set(range(len(pts)))
+    assert not np.isin(tris, range(60, 68)).all(axis=1).any()
+
+
+def test_quality_figures():
+    from models.landmarks import mouth_opening
+    from models.swappers.quality import correlation
+
+    assert np.isnan(correlation([1, 1, 1], [1, 2, 3]))
+    assert correlation([0, 1, 2, 3], [0, 2, 4, 7]) > 0.98
+    closed = np.zeros((68, 2), np.float32)
+    closed[8], closed[27] = (0, 100), (0, 0)
+    opened = closed.copy()
+    opened[[65, 66, 67], 1] = 20
+    assert mouth_opening(closed) == 0 and abs(mouth_opening(opened) - 0.2) < 1e-6
+
+
 # ---- tiny ONNX models with the real models' interfaces ----------------------------------------
 
 
