@@ -26,11 +26,17 @@ class WeightsFile:
     licence: str
     kind: str  # detector, face_detector, swapper, landmarker, backbone
     note: str = ""
+    builtin: bool = False  # shipped in models/builtin/ (same relative path): works offline with no download
 
 
 CATALOG: dict[str, WeightsFile] = {
     w.name: w
     for w in [
+        WeightsFile("sbi_mobilenet_v2", "sbi/sbi_mobilenet_v2.pt", None,
+                    "SBI_SHA256",
+                    "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
+                    "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
+                    "the lab's SBI detector; shipped in models/builtin", builtin=True),
         WeightsFile("meso4_df", "mesonet/Meso4_DF.h5", _MESONET_URL + "Meso4_DF.h5",
                     "036ed30d04ffd9c7506f825b97c86aa64915f5818931da96817b169aad790af5",
                     "Apache-2.0 (Afchar et al., WIFS 2018)", "detector", "Meso4 trained on Deepfake face swaps"),
@@ -63,7 +69,12 @@ CATALOG: dict[str, WeightsFile] = {
                     "InsightFace: non-commercial research only", "face_detector", "inside buffalo_m"),
         WeightsFile("yunet", "yunet/face_detection_yunet_2026may.onnx", None,
                     "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0", "MIT (opencv_zoo)",
-                    "face_detector", "opencv_zoo YuNet"),
+                    "face_detector", "opencv_zoo YuNet; shipped in models/builtin", builtin=True),
+        # SCRFD-500M is the detector of insightface's smallest pack: fetch the pack, unzip det_500m.onnx into scrfd/.
+        WeightsFile("buffalo_sc", "buffalo_sc.zip",
+                    "https://github.com/deepinsight/insightface/releases/download/v0.7/buffalo_sc.zip", None,
+                    "InsightFace: non-commercial research only", "pack",
+                    "unzip det_500m.onnx into scrfd/ (checked there by its sha256)"),
         WeightsFile("scrfd_10g", "buffalo_l/det_10g.onnx", None, None,
                     "InsightFace: non-commercial research only", "face_detector", "inside buffalo_l"),
         WeightsFile("inswapper_128", "inswapper/inswapper_128.onnx",

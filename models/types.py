@@ -54,10 +54,21 @@ class FrameScore:
 
 
 @dataclass
+class PersonScore:
+    """One person's (face track's) score in a video with several people."""
+
+    track: int
+    frames: int  # sampled frames where this face was found
+    fake_probability: float
+    verdict: str
+    thumbnail: Optional[np.ndarray] = None
+
+
+@dataclass
 class DetectionResult:
     """A video's verdict and everything needed to explain it."""
 
-    verdict: str  # "REAL" or "FAKE"
+    verdict: str  # "REAL", "FAKE" or "INCONCLUSIVE"
     fake_probability: float  # aggregated P(fake) of the video
     aggregation: str  # name of the rule that produced fake_probability
     model: str
@@ -67,8 +78,12 @@ class DetectionResult:
     video: Optional[VideoInfo] = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     warnings: list[str] = field(default_factory=list)
+    people: list[PersonScore] = field(default_factory=list)  # each person's score when several were scored
+    person: Optional[int] = None  # the track the verdict and the timeline follow, when several were scored
 
     @property
     def confidence(self) -> float:
-        """Probability of the verdict itself."""
-        return self.fake_probability if self.verdict == "FAKE" else 1.0 - self.fake_probability
+        """Probability of the verdict itself (INCONCLUSIVE: of the more likely side)."""
+        from models.verdicts import confidence
+
+        return confidence(self.verdict, self.fake_probability)

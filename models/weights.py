@@ -14,6 +14,7 @@ from models.catalog import CATALOG, WeightsFile
 from models.errors import WeightsMismatch, WeightsMissing
 
 Opener = Callable[[str], object]  # url -> binary file-like object
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"  # weights shipped in the repository
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -40,6 +41,8 @@ def locate(name: str, models_dir: Path) -> Path:
     """Path of a catalog file under models_dir, verified by sha256; raises WeightsMissing / WeightsMismatch."""
     entry = CATALOG[name]
     path = Path(models_dir) / entry.path
+    if not path.is_file() and entry.builtin:
+        path = BUILTIN_DIR / entry.path
     if not path.is_file():
         raise WeightsMissing(
             f"The weights for {name} are not installed: expected {entry.path} in the models folder "

@@ -40,7 +40,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_VIDEO_PIXELS": _int("MAX_VIDEO_PIXELS", 3840 * 2160),
         "MAX_VIDEO_SECONDS": _int("MAX_VIDEO_SECONDS", 600),
         "DETECTION_FRAMES": _int("DETECTION_FRAMES", 32),
-        "DETECTION_FACE_FINDER": os.environ.get("DETECTION_FACE_FINDER", "mtcnn"),
+        "DETECTION_FACE_FINDER": os.environ.get("DETECTION_FACE_FINDER", "auto"),
         "JOB_TIMEOUT": _int("JOB_TIMEOUT", 1800),
         "JOBS_PER_PAGE": 20,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -32,7 +32,14 @@ def detection_summary(result: DetectionResult) -> dict[str, Any]:
         "frames_scored": len(scored),
         "warnings": list(result.warnings),
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
+        "people": _people(result),
+        "person": result.person,
     }
+
+
+def _people(result: DetectionResult) -> list[dict[str, Any]]:
+    return [{"track": p.track, "frames": p.frames, "fake_probability": round(p.fake_probability, 4),
+             "verdict": p.verdict} for p in result.people]
 
 
 def detection_report(result: DetectionResult, job_id: int, input_sha256: str) -> dict[str, Any]:
@@ -50,6 +57,8 @@ def detection_report(result: DetectionResult, job_id: int, input_sha256: str) ->
         "confidence": result.confidence,
         "video": asdict(result.video) if result.video else None,
         "frames": [asdict(f) for f in result.frames],
+        "people": _people(result),
+        "person": result.person,
         "warnings": list(result.warnings),
         "timings": result.timings,
     }

@@ -34,6 +34,9 @@ def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: s
 
 @detector_cli.command("train")
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@click.option("--recipe", type=click.Choice(["head", "sbi"]), default="head", show_default=True,
+              help="head: a GRU/LSTM/frame head on backbone features; sbi: self-blended images (see models/training).")
+@click.option("--folds", default=4, show_default=True, help="sbi: grouped cross-validation folds.")
 @click.option("--preset", default="densenet169_gru", show_default=True, help="Head preset (see models/heads).")
 @click.option("--backbone", default=None, help="Backbone (default: the preset's).")
 @click.option("--frames", default=20, show_default=True)
@@ -42,11 +45,15 @@ def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: s
 @click.option("--epochs", default=60, show_default=True)
 @click.option("--face-finder", default="auto", show_default=True)
 @click.option("--allow-random-backbone", is_flag=True, help="Tests only: train on features of a random backbone.")
-def train(dataset, preset, backbone, frames, name, out_dir, epochs, face_finder, allow_random_backbone):
-    """Train a head on DATASET (DFDC, Celeb-DF, FaceForensics++ or real/ + fake/), evaluate, and register it."""
+def train(dataset, recipe, folds, preset, backbone, frames, name, out_dir, epochs, face_finder,
+          allow_random_backbone):
+    """Train a detector on DATASET (labels.csv, DFDC, Celeb-DF, FaceForensics++ or real/ + fake/) and register it."""
     from models.training.train import TrainSettings, train_detector
 
     cfg = current_app.config
+    if recipe == "sbi":
+        return _train_sbi(Path(dataset), name or "sbi_lab", out_dir, folds, face_finder,
+                          epochs if epochs != 60 else None)
     out = Path(out_dir or Path(cfg["STORAGE_DIR"]).parent / "training" / (name or preset))
     try:
         run = train_detector(Path(dataset), out, preset=preset, models_dir=Path(cfg["MODELS_DIR"]),
@@ -91,3 +98,38 @@ def evaluate(model_file, dataset, name, out_dir, face_finder):
                                           f"{Path(dataset).name} (all {len(y)} videos)"))
     click.echo(json.dumps({"registered": row.name, "metrics": _flat(metrics), "skipped": len(skipped),
                            "plots": {k: str(v) for k, v in plots.items()}}, indent=2))
+
+
+def _train_sbi(dataset: Path, name: str, out_dir, folds: int, face_finder: str, epochs) -> None:
+    """Self-blended images on DATASET: grouped cross-validation, cross-kind test, final model, registration."""
+    from models.faces import get_face_finder
+    from models.training.datasets import load_dataset
+    from models.training.facebank import FaceBank
+    from models.training.sbi_experiment import run
+    from models.training.sbi_recipe import RecipeSettings
+
+    cfg = current_app.config
+    instance = Path(cfg["STORAGE_DIR"]).parent
+    out = Path(out_dir or instance / "training" / name)
+    settings = RecipeSettings() if epochs is None else RecipeSettings(epochs=epochs)
+    try:
+        finder = get_face_finder(face_finder, Path(cfg["MODELS_DIR"]))
+        card = run(load_dataset(dataset), FaceBank(instance / "facebank", finder), out, settings, folds=folds,
+                   on_step=click.echo)
+    except ModelsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    row = _fail_clearly(lambda: _register_sbi(out / "weights.pt", card, name, dataset.name))
+    click.echo(json.dumps({"registered": row.name, "files": str(out),
+                           "metrics": card["metrics"]["cross_validated"]["all"]}, indent=2, default=str))
+
+
+def _register_sbi(weights: Path, card: dict, name: str, dataset: str):
+    from models.detectors import headline_metrics
+
+    row = registry.register_file(
+        name, "sbi_frame", weights, Storage(current_app.config["STORAGE_DIR"]), sha256=card["weights_sha256"],
+        backbone="mobilenet_v2", head="sbi", dataset=f"{dataset} (recipe sbi)",
+        metrics={**headline_metrics(card), "measured_on": card["measured_on"],
+                 "inconclusive_band": card["inconclusive_band"]}, replace=True)
+    row.calibration = card["calibration"]
+    return row

@@ -195,6 +195,22 @@ def accept_image(file: Optional[FileStorage], storage: Storage, max_pixels: int 
     return StoredUpload(key, sha, size, media_type, display_name(file.filename))
 
 
+def is_photo_upload(file: Optional[FileStorage]) -> bool:
+    """True when the uploaded file starts like a photo (JPEG, PNG, WebP, BMP); the stream is left where it was."""
+    if file is None or not file.filename:
+        return False
+    pos = file.stream.tell()
+    head = file.stream.read(HEAD_BYTES)
+    file.stream.seek(pos)
+    kind = sniff(head, _IMAGE_SIGNATURES)
+    return kind is not None and (kind != "image/webp" or head[8:12] == b"WEBP")
+
+
+def accept_detection_input(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
+    """A video, or a still photo (every face in it gets a verdict)."""
+    return accept_image(file, storage) if is_photo_upload(file) else accept_video(file, storage)
+
+
 def accept_pdf(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
     """Store an uploaded PDF (consent evidence); only its signature is checked, it is never rendered here."""
     tmp, sha, size, head = receive(file, storage)

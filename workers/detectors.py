@@ -1,7 +1,8 @@
 """Every detector the worker can run, by name, behind one call: detect(path, params, on_progress) -> result.
 
-Built-in frame classifiers (MesoNet), LRNet weight sets, and models registered in the portal
-(ResNeXt50+LSTM checkpoints, trained CNN+RNN heads). Each is loaded once per process (model_cache).
+Built-in detectors come from the one registry in models.detectors (frame classifiers score a shared face pass;
+LRNet reads landmark sequences); models registered in the portal (ResNeXt50+LSTM checkpoints, trained CNN+RNN
+heads) come from the database. Each is loaded once per process (model_cache).
 """
 
 from __future__ import annotations
@@ -33,13 +34,21 @@ def face_finder(config) -> Any:
 
 
 class FrameRunner:
-    """A frame classifier (MesoNet): sampled frames, largest face, one batch, aggregated."""
+    """A frame classifier (the lab's SBI model, MesoNet): scores the face tracks of a shared face pass."""
+
+    scores_face_pass = True
 
     def __init__(self, name: str, config):
         from models.detectors import load_detector
 
         self.name, self.config = name, config
         self.detector = load_detector(name, config["MODELS_DIR"])
+
+    def score(self, face_pass, params, on_progress) -> DetectionResult:
+        from models.pipelines.detect import score_pass
+
+        return score_pass(face_pass, self.detector, aggregation=params.get("aggregation", "mean"),
+                          on_progress=on_progress)
 
     def detect(self, path, params, on_progress):
         from models.pipelines.detect import detect_video
@@ -53,6 +62,8 @@ class FrameRunner:
 
         from models.explain.cam import gradcam_keras, overlay
 
+        if not hasattr(self.detector, "model"):  # a torch model: explained by the torch CAM below
+            return self._torch_heatmaps(result)
         model, layer = self._fake_model()
         size = self.detector.input_size
         out = []
@@ -60,6 +71,13 @@ class FrameRunner:
             x = cv2.resize(thumb, (size, size), interpolation=cv2.INTER_CUBIC).astype("float32") / 255.0
             out.append(overlay(thumb, gradcam_keras(model, layer, x)))
         return out
+
+    def _torch_heatmaps(self, result: DetectionResult) -> list:
+        """Grad-CAM of the SBI model's logit over its last convolutional map."""
+        from models.detectors.sbi import gradcam
+        from models.explain.cam import overlay
+
+        return [overlay(thumb, cam) for thumb, cam in zip(result.thumbnails, gradcam(self.detector, result.thumbnails))]
 
     def _fake_model(self):
         """MesoNet's sigmoid is P(real); Grad-CAM must follow P(fake) = 1 - output, so wrap the graph once."""
@@ -154,16 +172,25 @@ class KerasHeadRunner:
                                scores, thumbs, info, {"total": time.perf_counter() - t0}, warnings)
 
 
-REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner, "keras_head": KerasHeadRunner}
+class RegisteredFrameRunner(FrameRunner):
+    """A frame detector the lab trained with the sbi recipe (`flask detector train --recipe sbi`)."""
+
+    def __init__(self, row: DetectorModel, config):
+        from models.detectors.sbi import SbiDetector
+
+        self.name, self.config = row.name, config
+        self.detector = SbiDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name)
+
+
+REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner, "keras_head": KerasHeadRunner,
+                                       "sbi_frame": RegisteredFrameRunner}
 
 
 def _build(name: str, config) -> Runner:
     from models.detectors import DETECTORS
 
     if name in DETECTORS:
-        return FrameRunner(name, config)
-    if name.startswith(LRNET_PREFIX):
-        return LRNetRunner(name, config)
+        return FrameRunner(name, config) if DETECTORS[name].kind == "frame" else LRNetRunner(name, config)
     row = db.session.query(DetectorModel).filter(DetectorModel.name == name).one_or_none()
     if row is None or row.architecture not in REGISTERED_RUNNERS:
         raise ModelsError(f"The detector {name!r} is not installed on this worker.")

@@ -1,9 +1,15 @@
-"""Frame-level deepfake detectors behind one protocol; a registry from catalog name to class."""
+"""Every built-in deepfake detector, by name: one registry from which forms, labels, cards and workers all read.
+
+Each entry says what it is (label, card), how it reads a video (`kind`: "frame" scores face crops of a shared
+face track, "landmarks" reads 68-point landmark sequences of consecutive frames) and why it cannot run here
+(`unavailable`), without importing any ML runtime until a detector is built.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Callable, Optional, Protocol
 
 import numpy as np
 
@@ -21,6 +27,27 @@ class FrameDetector(Protocol):
     def score(self, crops: np.ndarray) -> np.ndarray: ...
 
 
+@dataclass(frozen=True)
+class DetectorSpec:
+    """One built-in detector: its catalog weights, how it reads a video, and its card."""
+
+    name: str
+    label: str
+    kind: str  # "frame" or "landmarks"
+    weights: tuple[str, ...]  # catalog names of its files
+    build: Callable[[Path, str], Any]  # (first weights path, name) -> detector; frame detectors only
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def unavailable(self, models_dir: Optional[Path]) -> Optional[str]:
+        """None when every weights file is present and verified, else the first reason it cannot run."""
+        for weights in self.weights:
+            try:
+                _weights(weights, models_dir)
+            except (WeightsMissing, WeightsMismatch) as exc:
+                return str(exc)
+        return None
+
+
 def _meso(cls_name: str):
     """Deferred import so the registry stays light (no TensorFlow until a detector is built)."""
 
@@ -29,33 +56,70 @@ def _meso(cls_name: str):
 
         return getattr(mesonet, cls_name)(weights, name=name)
 
-    build.architecture = cls_name
     return build
 
 
-# Catalog name -> constructor(weights_path, name).
-DETECTORS = {
-    "meso4_df": _meso("Meso4"),
-    "meso4_f2f": _meso("Meso4"),
-    "mesoinception4_df": _meso("MesoInception4"),
-    "mesoinception4_f2f": _meso("MesoInception4"),
-}
+def _sbi(weights: Path, name: str) -> FrameDetector:
+    from models.detectors.sbi import SbiDetector
+
+    return SbiDetector(weights, name=name)
+
+
+def _not_a_frame_detector(weights: Path, name: str):
+    raise TypeError(f"{name} reads landmark sequences, not face crops; workers run it through LRNet.")
+
+
+_MESONET = ("MesoNet (Afchar et al., WIFS 2018): a compact CNN scoring 256x256 face crops; upstream weights. "
+            "On public real and fake videos unlike its training data its video-level AUC is only about 0.62-0.70.")
+_LRNET = ("LRNet (Sun et al., CVPR 2021): two bidirectional GRUs over calibrated 68-point landmark sequences; "
+          "upstream weights (MIT).")
+SBI_CARD = {"architecture": "MobileNetV2 ImageNet features + a head trained on self-blended images",
+            "training_data": "the lab's public-dev set (real clips with their self-blended copies, and public "
+                             "fakes), see the model card file beside the weights",
+            "note": "Trained by the lab (recipe sbi); calibrated on groups held out of training."}
+
+DETECTORS: dict[str, DetectorSpec] = {s.name: s for s in [
+    DetectorSpec("sbi_mobilenet_v2", "Lab SBI detector (MobileNetV2, self-blended images; ships with the portal)",
+                 "frame", ("sbi_mobilenet_v2",), _sbi, SBI_CARD),
+    DetectorSpec("meso4_df", "Meso4 trained on Deepfake face swaps", "frame", ("meso4_df",), _meso("Meso4"),
+                 {"architecture": "Meso4 frame classifier", "training_data": "Deepfake face swaps (upstream)",
+                  "note": _MESONET}),
+    DetectorSpec("meso4_f2f", "Meso4 trained on Face2Face reenactment", "frame", ("meso4_f2f",), _meso("Meso4"),
+                 {"architecture": "Meso4 frame classifier", "training_data": "Face2Face reenactment (upstream)",
+                  "note": _MESONET}),
+    DetectorSpec("mesoinception4_df", "MesoInception4 trained on Deepfake swaps", "frame", ("mesoinception4_df",),
+                 _meso("MesoInception4"), {"architecture": "MesoInception4 frame classifier",
+                                           "training_data": "Deepfake face swaps (upstream)", "note": _MESONET}),
+    DetectorSpec("mesoinception4_f2f", "MesoInception4 trained on Face2Face", "frame", ("mesoinception4_f2f",),
+                 _meso("MesoInception4"), {"architecture": "MesoInception4 frame classifier",
+                                           "training_data": "Face2Face reenactment (upstream)", "note": _MESONET}),
+    DetectorSpec("lrnet_deeper", "LRNet landmark GRU (DeeperForensics-1.0)", "landmarks",
+                 ("lrnet_deeper_g1", "lrnet_deeper_g2"), _not_a_frame_detector,
+                 {"architecture": "LRNet landmark-sequence GRU", "training_data": "DeeperForensics-1.0 (upstream)",
+                  "note": _LRNET}),
+    DetectorSpec("lrnet_ff", "LRNet landmark GRU (FaceForensics++)", "landmarks", ("lrnet_ff_g1", "lrnet_ff_g2"),
+                 _not_a_frame_detector, {"architecture": "LRNet landmark-sequence GRU",
+                                         "training_data": "FaceForensics++ (upstream)", "note": _LRNET}),
+]}
+DEFAULT_ORDER = ("sbi_mobilenet_v2", "meso4_df", "lrnet_deeper", "mesoinception4_df")
+
+
+def frame_detectors() -> list[str]:
+    return [name for name, spec in DETECTORS.items() if spec.kind == "frame"]
 
 
 def detector_status(models_dir: Path | None) -> dict[str, str | None]:
-    """For every detector: None when its weights are present and verified, else the reason it cannot run."""
-    out: dict[str, str | None] = {}
-    for name in DETECTORS:
-        try:
-            _weights(name, models_dir)
-            out[name] = None
-        except (WeightsMissing, WeightsMismatch) as exc:
-            out[name] = str(exc)
-    return out
+    """For every built-in detector: None when it can run here, else the reason it cannot."""
+    return {name: spec.unavailable(models_dir) for name, spec in DETECTORS.items()}
 
 
 def _weights(name: str, models_dir: Path | None) -> Path:
+    from models.catalog import CATALOG
+    from models.weights import BUILTIN_DIR
+
     if models_dir is None:
+        if CATALOG[name].builtin:
+            return locate(name, BUILTIN_DIR)
         raise WeightsMissing(
             f"The detector {name} needs a models folder (MODELS_DIR) and none is configured."
         )
@@ -63,9 +127,38 @@ def _weights(name: str, models_dir: Path | None) -> Path:
 
 
 def load_detector(name: str, models_dir: Path | None) -> FrameDetector:
-    """Build a detector by catalog name from verified weights; WeightsMissing when they are absent."""
+    """Build a frame detector by name from verified weights; WeightsMissing when they are absent."""
     if name not in DETECTORS:
         raise WeightsMissing(
             f"Unknown detector {name!r}; known: {', '.join(DETECTORS)}."
         )
-    return DETECTORS[name](_weights(name, models_dir), name)
+    spec = DETECTORS[name]
+    return spec.build(_weights(spec.weights[0], models_dir), name)
+
+
+def shipped_card(name: str) -> dict[str, Any]:
+    """The measured model card shipped beside a built-in detector's weights ({} when there is none)."""
+    import json
+
+    from models.catalog import CATALOG
+    from models.weights import BUILTIN_DIR
+
+    spec = DETECTORS.get(name)
+    if spec is None or not CATALOG[spec.weights[0]].builtin:
+        return {}
+    path = (BUILTIN_DIR / CATALOG[spec.weights[0]].path).with_suffix(".json")
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def headline_metrics(card: dict[str, Any]) -> dict[str, float]:
+    """The flat numbers a verdict page shows from a shipped card: cross-validated AUC and its interval, per part."""
+    cv = (card.get("metrics") or {}).get("cross_validated") or {}
+    out: dict[str, Any] = {}
+    for part, prefix in (("all", ""), ("ffpp", "ffpp_"), ("talking_head", "talking_head_"), ("other", "other_")):
+        m = cv.get(part) or {}
+        for key in ("auc", "log_loss", "ece", "accuracy", "false_positive_rate"):
+            if isinstance(m.get(key), (int, float)):
+                out[prefix + key] = m[key]
+        if m.get("auc_ci95"):
+            out[prefix + "auc_ci95_low"], out[prefix + "auc_ci95_high"] = m["auc_ci95"]
+    return out

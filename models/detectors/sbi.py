@@ -113,3 +113,21 @@ class SbiDetector:
     def score(self, crops: np.ndarray) -> np.ndarray:
         """P(fake) of each crop."""
         return 1.0 / (1.0 + np.exp(-self.logits(np.asarray(crops))))
+
+
+def gradcam(detector: SbiDetector, crops) -> list[np.ndarray]:
+    """Grad-CAM (Selvaraju et al. 2017) of each crop's fake logit over the trunk's 12x12 map, in [0, 1]."""
+    import torch
+
+    from models.explain.cam import normalise
+
+    out = []
+    for crop in crops:
+        with torch.no_grad():
+            h = trunk(detector.net, to_input(np.asarray(crop)[None]))
+        h.requires_grad_(True)
+        top(detector.net, h).sum().backward()
+        weights = h.grad[0].mean(dim=(1, 2))
+        heat = torch.relu((h[0] * weights[:, None, None]).sum(0)).detach().numpy()
+        out.append(normalise(heat))
+    return out

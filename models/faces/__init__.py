@@ -27,7 +27,7 @@ FACE_FINDERS: dict[str, type] = {
     "yunet": YunetFinder,
     "mtcnn": MtcnnFinder,
 }
-AUTO_ORDER = ("scrfd", "yunet", "mtcnn")  # fastest first
+AUTO_ORDER = ("yunet", "scrfd", "mtcnn")  # fastest first; YuNet ships with the portal
 
 
 class FaceFinderUnavailable(ModelsError):
@@ -39,8 +39,8 @@ def face_finder_status(models_dir: Path | None) -> dict[str, str | None]:
     return {name: cls.unavailable(models_dir) for name, cls in FACE_FINDERS.items()}
 
 
-def get_face_finder(name: str = "mtcnn", models_dir: Path | None = None) -> FaceFinder:
-    """Build a face finder by name; "auto" picks the fastest usable one (scrfd > yunet > mtcnn)."""
+def get_face_finder(name: str = "auto", models_dir: Path | None = None) -> FaceFinder:
+    """Build a face finder by name; "auto" picks the fastest usable one (yunet > scrfd > mtcnn)."""
     if name == "auto":
         status = face_finder_status(models_dir)
         name = next((n for n in AUTO_ORDER if status[n] is None), "mtcnn")

@@ -1,4 +1,4 @@
-"""OpenCV YuNet (cv2.FaceDetectorYN) on yunet/*.onnx from MODELS_DIR."""
+"""OpenCV YuNet (cv2.FaceDetectorYN): MODELS_DIR/yunet/*.onnx, else the copy shipped in models/builtin (MIT)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from models.weights import locate
 
 def _weights(models_dir: Path | None) -> Path:
     """The verified YuNet file, or WeightsMissing."""
-    if models_dir is None:
-        raise WeightsMissing(
-            "YuNet needs a models folder (MODELS_DIR) and none is configured."
-        )
-    return locate("yunet", Path(models_dir))
+    from models.weights import BUILTIN_DIR
+
+    return locate("yunet", Path(models_dir) if models_dir is not None else BUILTIN_DIR)
 
 
 class YunetFinder:

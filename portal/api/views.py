@@ -16,7 +16,7 @@ from portal.files import _send, download_name
 from portal.jobs import service
 from portal.jobs.views import DetectionForm, storage
 from portal.limits import LimitExceeded
-from portal.uploads import UploadError, accept_video
+from portal.uploads import UploadError, accept_detection_input
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # only bearer tokens authenticate here, never the session cookie
@@ -114,7 +114,7 @@ def submit_detection():
     if not form.validate():
         return error(400, "The submission is not valid.", fields=form.errors)
     try:
-        upload = accept_video(form.video.data, storage())
+        upload = accept_detection_input(form.video.data, storage())
     except UploadError as exc:
         return error(400, str(exc))
     chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.jobs import service
 from portal.limits import LimitExceeded
 from portal.storage import Storage
-from portal.uploads import UploadError, accept_video
+from portal.uploads import UploadError, accept_detection_input
 
 bp = Blueprint("jobs", __name__)
 
@@ -26,7 +26,7 @@ AGGREGATIONS = [("mean", "mean of frame scores"), ("confident", "confident frame
 
 
 class DetectionForm(FlaskForm):
-    video = FileField("Video", validators=[FileRequired("Choose a video file.")])
+    video = FileField("Video or photo", validators=[FileRequired("Choose a video or a photo.")])
     detector = SelectField("Detector", validators=[DataRequired()])
     ensemble = SelectMultipleField("Also ask (an ensemble: the mean of the detectors' probabilities)",
                                    validators=[Optional()])
@@ -75,7 +75,7 @@ def new_detection():
         form.detector.data = default
     if form.validate_on_submit():
         try:
-            upload = accept_video(form.video.data, storage())
+            upload = accept_detection_input(form.video.data, storage())
         except UploadError as exc:
             flash(str(exc), "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
