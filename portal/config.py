@@ -36,6 +36,12 @@ def from_environment(instance_path: str) -> dict:
         "STORAGE_DIR": os.environ.get("STORAGE_DIR", str(instance / "storage")),
         "MODELS_DIR": os.environ.get("MODELS_DIR", str(instance / "models")),
         "DATASETS_DIR": os.environ.get("DATASETS_DIR", str(instance / "datasets")),
+        # C2PA Content Credentials: the lab's own certificate chain, key and CA when set, else a lab CA and signing
+        # certificate made on first use in C2PA_CERT_DIR (put it on shared storage when workers run on other hosts)
+        "C2PA_CERT_DIR": os.environ.get("C2PA_CERT_DIR", str(instance / "c2pa")),
+        "C2PA_SIGNING_CERT": os.environ.get("C2PA_SIGNING_CERT", ""),
+        "C2PA_SIGNING_KEY": os.environ.get("C2PA_SIGNING_KEY", ""),
+        "C2PA_TRUST_ANCHORS": os.environ.get("C2PA_TRUST_ANCHORS", ""),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 500) * 1024 * 1024,
         "MAX_VIDEO_PIXELS": _int("MAX_VIDEO_PIXELS", 3840 * 2160),
         "MAX_VIDEO_SECONDS": _int("MAX_VIDEO_SECONDS", 600),

@@ -71,6 +71,7 @@ def manifest_for(ctx: JobContext, swapper) -> dict:
 
 def run(ctx: JobContext) -> None:
     from models.pipelines.generate import generate_video
+    from models.provenance.c2pa import sign_credentials
 
     models_dir = ctx.config["MODELS_DIR"]
     ctx.progress("loading models", 0.0)
@@ -84,6 +85,7 @@ def run(ctx: JobContext) -> None:
             select=ctx.params.get("faces", "all"), reference=ctx.inputs.get("reference_photo"),
             payload=ctx.job_id, manifest=manifest, on_progress=ctx.progress,
             source_face_index=source_face_index(ctx, finder))
+        sign_credentials(out, manifest, ctx.config)  # C2PA Content Credentials (models/provenance/c2pa.py)
         ctx.store_file("output_video", out, "video/mp4", f"swapped video of job {ctx.job_id}")
     finally:
         out.unlink(missing_ok=True)
