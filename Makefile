@@ -10,6 +10,7 @@ PYTHON  ?= python3
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) users ensure-admin
+	-$(FLASK) models download  # the upstream detectors when online; the shipped detector works without them
 	$(FLASK) serve --host 127.0.0.1 --port 5000 --workers 1
 
 test: $(VENV)/.installed-test
@@ -32,6 +33,9 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	scripts/system-deps.sh chromium
 	$(PIP) install -q -r requirements-test.txt
 	touch $@
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
 
 bench: $(VENV)/.installed
 	$(PY) bench/detect.py

@@ -37,6 +37,11 @@ CATALOG: dict[str, WeightsFile] = {
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's SBI detector; shipped in models/builtin", builtin=True),
+        WeightsFile("sbi_gru", "sbi/sbi_gru.pt", None,
+                    "SBIGRU_SHA256",
+                    "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
+                    "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
+                    "the lab's CNN + GRU detector; shipped in models/builtin", builtin=True),
         WeightsFile("meso4_df", "mesonet/Meso4_DF.h5", _MESONET_URL + "Meso4_DF.h5",
                     "036ed30d04ffd9c7506f825b97c86aa64915f5818931da96817b169aad790af5",
                     "Apache-2.0 (Afchar et al., WIFS 2018)", "detector", "Meso4 trained on Deepfake face swaps"),

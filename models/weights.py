@@ -62,7 +62,11 @@ def status(name: str, models_dir: Path) -> Optional[str]:
     return None
 
 
-def download(entry: WeightsFile, models_dir: Path, opener: Opener = urllib.request.urlopen) -> Path:
+def _urlopen(url: str):
+    return urllib.request.urlopen(url, timeout=30)  # an offline machine fails in seconds, not minutes
+
+
+def download(entry: WeightsFile, models_dir: Path, opener: Opener = _urlopen) -> Path:
     """Fetch entry.url into models_dir/entry.path, refusing a file whose sha256 differs."""
     if not entry.url:
         raise WeightsMissing(f"{entry.name} has no direct download ({entry.note}); copy it into the models folder.")

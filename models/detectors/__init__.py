@@ -65,6 +65,12 @@ def _sbi(weights: Path, name: str) -> FrameDetector:
     return SbiDetector(weights, name=name)
 
 
+def _sbi_gru(weights: Path, name: str) -> FrameDetector:
+    from models.detectors.sbi_sequence import SbiGruDetector
+
+    return SbiGruDetector(weights, name=name)
+
+
 def _not_a_frame_detector(weights: Path, name: str):
     raise TypeError(f"{name} reads landmark sequences, not face crops; workers run it through LRNet.")
 
@@ -81,6 +87,12 @@ SBI_CARD = {"architecture": "MobileNetV2 ImageNet features + a head trained on s
 DETECTORS: dict[str, DetectorSpec] = {s.name: s for s in [
     DetectorSpec("sbi_mobilenet_v2", "Lab SBI detector (MobileNetV2, self-blended images; ships with the portal)",
                  "frame", ("sbi_mobilenet_v2",), _sbi, SBI_CARD),
+    DetectorSpec("sbi_gru", "Lab CNN features into a GRU (the SBI network's frame embeddings read in order; ships "
+                 "with the portal)", "frame", ("sbi_gru",), _sbi_gru,
+                 {"architecture": "MobileNetV2 trunk + SBI convolutional head (256-D per frame) into a "
+                                  "bidirectional GRU (2x64), one P(fake) per face sequence",
+                  "training_data": SBI_CARD["training_data"],
+                  "note": "Trained by the lab on the SBI run's folds; not calibrated separately."}),
     DetectorSpec("meso4_df", "Meso4 trained on Deepfake face swaps", "frame", ("meso4_df",), _meso("Meso4"),
                  {"architecture": "Meso4 frame classifier", "training_data": "Deepfake face swaps (upstream)",
                   "note": _MESONET}),

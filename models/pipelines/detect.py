@@ -173,11 +173,15 @@ def score_pass(fp: FacePass, detector: FrameDetector, *, aggregation: str = "mea
     scores, crops = details[lead.track]
     track = next(t for t in fp.tracks if t.id == lead.track)
     _report(on_progress, "aggregating", 1.0)
+    warnings = evidence_warnings(fp)
+    if getattr(detector, "sequence_model", False):
+        warnings.append(f"{detector.name} scores each person's whole sequence of faces: the timeline repeats that "
+                        "one score on every frame with the face.")
     return DetectionResult(
         verdict=lead.verdict, fake_probability=lead.fake_probability, aggregation=aggregation, model=detector.name,
         weights_sha256=detector.weights_sha256, frames=_frame_scores(fp, track, scores),
         thumbnails=[_thumb(c) for c in crops], video=fp.video,
-        timings={**fp.timings, "scoring": time.perf_counter() - t0}, warnings=evidence_warnings(fp),
+        timings={**fp.timings, "scoring": time.perf_counter() - t0}, warnings=warnings,
         people=people if len(people) > 1 else [], person=lead.track if len(people) > 1 else None)
 
 

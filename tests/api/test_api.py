@@ -10,7 +10,7 @@ from tests.api.conftest import bearer, make_token
 
 
 def _submit(client, token, path, **fields):
-    data = {"detector": "meso4_df", "frames": 8, "aggregation": "mean", **fields}
+    data = {"detector": "sbi_mobilenet_v2", "frames": 8, "aggregation": "mean", **fields}
     if path is not None:
         data["video"] = (io.BytesIO(path.read_bytes()), "clip.mp4")
     return client.post("/api/v1/jobs/detection", data=data, headers=bearer(token), content_type="multipart/form-data")
@@ -78,7 +78,7 @@ def test_someone_elses_token_cannot_be_revoked(api_user, browser, users):
     assert owner.client.get("/api/v1/me", headers=bearer(token)).status_code == 200
 
 
-def test_detection_through_the_api(app, worker, api_user, browser, users, shared_weights, face_video):
+def test_detection_through_the_api(app, worker, api_user, browser, users, face_video):
     b, token, user_id = api_user
     client = b.client
     r = _submit(client, token, face_video)
@@ -107,7 +107,7 @@ def test_detection_through_the_api(app, worker, api_user, browser, users, shared
                           .get_json()["jobs"]]
 
 
-def test_cancel_a_fresh_job(app, api_user, face_video, shared_weights):
+def test_cancel_a_fresh_job(app, api_user, face_video):
     b, token, _ = api_user
     job_id = _submit(b.client, token, face_video).get_json()["id"]
     r = b.client.post(f"/api/v1/jobs/{job_id}/cancel", headers=bearer(token))

@@ -6,7 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.usefixtures("shared_weights")
 
 
 def test_detection_flow(page_for, users, shot, face_video, tmp_path):
@@ -15,7 +14,7 @@ def test_detection_flow(page_for, users, shot, face_video, tmp_path):
     shot(page, "1-signed-in")
     page.click("nav >> text=Detect")
     page.set_input_files("input[name=video]", str(face_video))
-    page.select_option("select[name=detector]", "meso4_df")
+    page.select_option("select[name=detector]", "sbi_mobilenet_v2")
     page.fill("input[name=frames]", "8")
     shot(page, "2-form")
     page.click("main button[type=submit]")

@@ -135,8 +135,8 @@ def users(app):
 
 
 @pytest.fixture()
-def member(browser, users, shared_weights):
-    """A signed-in member's browser (detector weights required)."""
+def member(browser, users):
+    """A signed-in member's browser (the shipped detector needs no downloaded weights)."""
     _, email, password = users("member")
     b = browser()
     b.login(email, password)

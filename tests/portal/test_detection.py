@@ -1,7 +1,8 @@
-"""Detection end to end: upload, a real worker runs MesoNet, the verdict, its report, plot and thumbnails."""
+"""Detection end to end: upload, a real worker runs the shipped detector, the verdict, its report, plot and thumbnails."""
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from tests.portal.conftest import wait_for_job
 
 
-def submit(b, path, detector="meso4_df", frames=8, aggregation="mean", name="clip.mp4"):
+def submit(b, path, detector="sbi_mobilenet_v2", frames=8, aggregation="mean", name="clip.mp4"):
     with open(path, "rb") as fh:
         return b.post("/detect", {"video": (io.BytesIO(fh.read()), name), "detector": detector, "frames": frames,
                                   "aggregation": aggregation}, token_page="/detect", content_type="multipart/form-data")
@@ -63,7 +64,7 @@ def test_detection_job_end_to_end(app, worker, member, face_video, tmp_path):
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
     assert "holiday" not in r.headers["Content-Disposition"]
     report = json.loads(r.data)
-    assert report["input_sha256"] == input_sha and report["model"] == "meso4_df"
+    assert report["input_sha256"] == input_sha and report["model"] == "sbi_mobilenet_v2"
     assert len(report["weights_sha256"]) == 64 and report["aggregation"] == "confident"
     assert len(report["frames"]) == 8 and all("fake_probability" in f for f in report["frames"])
     assert member.get(f"/files/{plot_id}/view").headers["Content-Type"] == "image/png"
@@ -113,19 +114,35 @@ def test_cancel_a_queued_and_a_running_job(app, worker, member, media_dir):
     assert worker.poll() is None
 
 
-def test_no_detector_weights_means_no_detection(app, member, tmp_path, face_video):
+def test_a_fresh_machine_detects_with_the_shipped_detector(app, member, tmp_path):
+    """No downloaded weights at all: the shipped SBI detector is offered and is the default; MesoNet says why not."""
     old = app.config["MODELS_DIR"]
     app.config["MODELS_DIR"] = str(tmp_path)
     try:
         page = member.get("/detect").get_data(as_text=True)
-        assert "No detector is installed" in page and "flask models download" in page
-        r = submit(member, face_video)
-        assert r.status_code == 400
+        default = re.search(r'<option[^>]*selected[^>]*value="sbi_mobilenet_v2"|<option[^>]*value="sbi_mobilenet_v2"'
+                            r'[^>]*selected', page)
+        assert default and "No detector is installed" not in page
+        assert "meso4_df" in page and "flask models download meso4_df" in page  # listed as not installed, with why
     finally:
         app.config["MODELS_DIR"] = old
 
 
-def test_ensemble_with_lrnet_and_a_calibrated_model(app, worker, member, media_dir):
+def test_a_photo_gets_a_verdict(app, worker, member, tmp_path):
+    from PIL import Image
+
+    from tests.videofactory import one_face_photo
+
+    path = tmp_path / "face.jpg"
+    Image.fromarray(one_face_photo()).save(path, quality=92)
+    job_id = job_id_of(submit(member, path, name="face.jpg"))
+    status, error, result = wait_for_job(app, job_id)
+    assert status == "succeeded", error
+    assert result["verdict"] in ("REAL", "FAKE", "INCONCLUSIVE") and result["frames_sampled"] == 1
+    assert any("single photo" in w for w in result["warnings"])
+
+
+def test_ensemble_with_lrnet_and_a_calibrated_model(app, worker, member, media_dir, shared_weights):
     """Meso4 (calibrated by the lab) + LRNet on a 4 s clip: both scores, the mean, heatmaps, the model card."""
     from models.calibration import fit_calibration
     from portal.db import DetectorModel, Job

@@ -58,7 +58,7 @@ def member(browser, users):
 
 
 def _detect(b, video, **fields):
-    data = {"detector": "meso4_df", "frames": 8, "aggregation": "mean", **fields}
+    data = {"detector": "sbi_mobilenet_v2", "frames": 8, "aggregation": "mean", **fields}
     if video is not None:
         data["video"] = (io.BytesIO(video[0]), video[1])
     return b.post("/detect", data, token_page="/detect", content_type="multipart/form-data")
@@ -134,7 +134,7 @@ def test_ids_beyond_the_integer_column(member, url):
     assert member.get(url).status_code in (200, 404)
 
 
-def test_accepted_odd_inputs_end_in_a_true_state(app, worker, member, corpus, shared_weights):
+def test_accepted_odd_inputs_end_in_a_true_state(app, worker, member, corpus):
     """A real video with HTML appended, and one at 1000 fps, are accepted; their jobs end, never stuck."""
     ids = []
     for case in ("mp4_html_polyglot", "video_1000fps"):

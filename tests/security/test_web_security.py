@@ -92,7 +92,7 @@ def test_admin_upload_limit_applies(app, as_role, face_video):
     try:
         member, _, _ = as_role("member")
         big = io.BytesIO(b"\x00" * (1024 * 1024 + 10))
-        r = member.post("/detect", {"video": (big, "big.mp4"), "detector": "meso4_df", "frames": 8},
+        r = member.post("/detect", {"video": (big, "big.mp4"), "detector": "sbi_mobilenet_v2", "frames": 8},
                         token_page="/detect", content_type="multipart/form-data")
         assert r.status_code == 413 and "1 MB" in r.get_data(as_text=True)
     finally:
