@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -25,6 +26,7 @@ from models.swappers.base import SourceIdentity
 from models.types import Face, Progress, no_progress
 
 Image = Union[Path, str, np.ndarray]
+_DONE = object()
 
 
 @dataclass
@@ -118,7 +120,7 @@ class _Job:
 
 
 def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndarray:
-    """One frame: smooth, select, swap, label, watermark."""
+    """One frame: smooth, select, swap (labelling and watermarking happen in the encoding stage)."""
     with job.timer("selecting"):
         faces = job.smoother(faces, t)
         embed = job.recogniser.embed if job.recogniser is not None else None
@@ -126,30 +128,61 @@ def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndar
     with job.timer("swapping"):
         for face in chosen:
             rgb = job.swapper.swap(rgb, face, job.identity)
-    with job.timer("marking"):
-        rgb = embed_watermark(visible_mark(_even(rgb)), job.payload)
     job.frames += 1
     job.frames_with_faces += bool(faces)
     job.faces_swapped += len(chosen)
     return rgb
 
 
-def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_progress: Progress, batch: int) -> None:
-    from models.media import iter_frames
+def _mark_and_write(job: _Job, writer, item: tuple[np.ndarray, float]) -> None:
+    """Label, watermark and encode one swapped frame at its source time (variable frame rates and the audio stay
+    in sync)."""
+    rgb, t = item
+    with job.timer("marking"):
+        rgb = embed_watermark(visible_mark(_even(rgb)), job.payload)
+    with job.timer("encoding"):
+        writer.write(rgb, t)
 
-    frames = iter_frames(target)
+
+def _timed(timer: _Timer, stage: str, items) -> Iterator:
+    """`items`, with the time spent producing each one added to `stage`."""
+    it = iter(items)
+    try:
+        while True:
+            with timer(stage):
+                item = next(it, _DONE)
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        getattr(it, "close", lambda: None)()
+
+
+def _detected(job: _Job, face_finder, frames: Iterator, batch: int) -> Iterator[tuple[float, np.ndarray, list]]:
+    """(time, frame, faces) for each decoded frame; faces are found a batch of frames at a time."""
     while True:
-        with job.timer("decoding"):
-            chunk = list(islice(frames, batch))
+        chunk = list(islice(frames, batch))
         if not chunk:
             return
         with job.timer("detecting"):
             found = face_finder.detect([rgb for _, _, rgb in chunk])
         for (_, t, rgb), faces in zip(chunk, found):
-            out = _process(job, rgb, t, faces)
-            with job.timer("encoding"):
-                writer.write(out, t)  # at its source time: variable frame rates and the audio stay in sync
+            yield t, rgb, faces
+
+
+def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_progress: Progress, batch: int) -> None:
+    """Decoding, face finding, swapping and encoding overlap: each stage a thread, bounded queues between them."""
+    from models.media import iter_frames
+    from models.pipelines.stages import Stages
+
+    with Stages() as stages:
+        decoded = stages.background(_timed(job.timer, "decoding", iter_frames(target)), 2 * batch, "decode")
+        found = stages.background(_detected(job, face_finder, decoded, batch), 2 * batch, "detect")
+        encoder = stages.sink(partial(_mark_and_write, job, writer), batch, "encode")
+        for t, rgb, faces in found:
+            encoder.put((_process(job, rgb, t, faces), t))
             on_progress("swapping", min(1.0, job.frames / max(total, 1)))
+        encoder.finish()
 
 
 def generate_video(source_path: Image, target_path: Path, out_path: Path, swapper, face_finder, *,
