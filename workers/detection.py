@@ -37,6 +37,14 @@ def provenance_of(path) -> dict | None:
             "manifest_job_id": (manifest or {}).get("job_id")}
 
 
+def credentials_of(path, config) -> dict | None:
+    """What the file's C2PA Content Credentials say and whether their signature holds (None for a photo)."""
+    from models.pipelines.detect import is_photo
+    from models.provenance.c2pa import read_credentials
+
+    return None if is_photo(path) else read_credentials(path, config)
+
+
 def calibrated(name: str, p: float) -> tuple[Optional[float], dict[str, Any]]:
     """The model's calibrated probability (registry row's calibration, else the shipped card's) and its metrics."""
     from models.calibration import Calibration
@@ -141,15 +149,17 @@ def run(ctx: JobContext) -> None:
     result = _verdict(fp, runs, members)
     ctx.progress("checking provenance", 0.92)
     provenance = provenance_of(ctx.inputs["input_video"])
+    credentials = credentials_of(ctx.inputs["input_video"], ctx.config)
     ctx.progress("explaining the verdict", 0.94)
     heat = heatmaps(runs)
     ctx.progress("writing the report", 0.98)
-    _store(ctx, result, members, provenance, heat)
+    _store(ctx, result, members, {"provenance": provenance, "credentials": credentials}, heat)
 
 
-def _store(ctx: JobContext, result: DetectionResult, members, provenance, heat) -> None:
+def _store(ctx: JobContext, result: DetectionResult, members, origin: dict, heat) -> None:
+    """Reports, plot, thumbnails and heatmaps as artifacts; the summary on the row. origin: provenance, credentials."""
     report = reports.detection_report(result, job_id=ctx.job_id, input_sha256=ctx.input_sha256["input_video"])
-    report.update({"provenance": provenance, "models": members,
+    report.update({**origin, "models": members,
                    "calibrated_fake_probability": members[0]["calibrated_fake_probability"] if len(members) == 1
                    else None})
     ctx.store_bytes("report_json", json.dumps(report, indent=2).encode(), "application/json")
@@ -164,6 +174,6 @@ def _store(ctx: JobContext, result: DetectionResult, members, provenance, heat) 
     cards = [model_cards.card(m["model"]) for m in members]
     db.session.close()
     ctx.store_bytes("report_pdf", build_pdf(report, cards, plot, thumbs, heat), "application/pdf", "verdict report")
-    summary = {**reports.detection_summary(result), "provenance": provenance, "models": members,
+    summary = {**reports.detection_summary(result), **origin, "models": members,
                "calibrated_fake_probability": report["calibrated_fake_probability"]}
     ctx.succeed(summary, model_versions={m["model"]: m["weights_sha256"] for m in members})

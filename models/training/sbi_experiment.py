@@ -53,6 +53,9 @@ def measure(y: Sequence[int], p: Sequence[float]) -> dict:
     reals = y_arr == 0
     out["real_videos"], out["fake_videos"] = int(reals.sum()), int((~reals).sum())
     out["false_positive_rate"] = float((p_arr[reals] >= 0.5).mean()) if reals.any() else None
+    decided = (p_arr <= INCONCLUSIVE_ERROR) | (p_arr >= 1 - INCONCLUSIVE_ERROR)
+    out["inconclusive_share"] = float(1 - decided.mean())
+    out["accuracy_when_decided"] = float(((p_arr[decided] >= 0.5) == y_arr[decided]).mean()) if decided.any() else None
     return out
 
 
@@ -115,6 +118,26 @@ def report(samples: Sequence[Sample], scores: dict[int, float], calibrate: Calla
     out["real_false_positives_by_group"] = {g: {"reals": len(v), "called_fake": int(sum(x >= 0.5 for x in v))}
                                             for g, v in sorted(groups.items())}
     return out
+
+
+def recard(out: Path, samples: Sequence[Sample], settings: RecipeSettings, folds: int) -> dict:
+    """Rebuild weights.json from a finished run's saved scores (after a change to how metrics are reported)."""
+    from models.calibration import fit_calibration
+    from models.weights import sha256_file
+
+    by_name = {s.path.name: i for i, s in enumerate(samples)}
+    saved = json.loads((out / "scores.json").read_text())
+    cv = {by_name[k]: v for k, v in saved["cv"].items()}
+    kind = {by_name[k]: v for k, v in saved["cross_kind"].items()}
+    idx = sorted(cv)
+    calibration = fit_calibration([cv[i] for i in idx], [samples[i].label for i in idx], "platt")
+    split = {"folds": [sorted(g) for g in group_folds(samples, folds, seed=settings.seed)],
+             "videos": [{"path": s.path.name, "label": s.label, "group": s.group} for s in samples]}
+    old = json.loads((out / "weights.json").read_text())
+    result = card(settings, samples, cv, kind, calibration, split)
+    result.update(weights_sha256=sha256_file(out / "weights.pt"), face_finder=old.get("face_finder", ""))
+    (out / "weights.json").write_text(json.dumps(result, indent=2))
+    return result
 
 
 def card(settings: RecipeSettings, samples, cv_scores, kind_scores, calibration, split) -> dict:
