@@ -18,11 +18,11 @@ PUBLIC_DEV = ROOT.parent / "shared" / "datasets" / "public-dev"
 # One clip per kind of audio and container the public set holds; the first is the one of the bug report.
 REAL_CLIPS = [
     "real/videoretalking_face5.mp4",  # H.264 + AAC 44.1 kHz stereo whose audio ends before the video
-    "real/liveportrait_driving_d1.mp4",  # AAC 44.1 kHz stereo, half a second
+    "real/liveportrait_driving_d1.mp4",  # AAC 44.1 kHz stereo, half a second, a silent track
     "real/deeplipreading_example_demo.mp4",  # MPEG-4 part 2 + AAC 16 kHz mono
     "real/vexpress_hdtf_RD_Radio10_0_clip_0.mp4",  # H.264 + AAC 16 kHz mono
     "real/spectre_MEAD_M003_level_1_happy_024.mp4",  # 1080p + AAC 48 kHz stereo
-    "real/lia_vox_driving3.mov",  # .mov, AAC 44.1 kHz mono
+    "real/lia_vox_driving3.mov",  # .mov, AAC 44.1 kHz mono (silent)
     "real/lipnet_GRID_bbaf2n.mpg",  # MPEG-1 + MP2
     "real/pyfeat_single_face.mp4",  # MP3
     "real/facerecognition_short_hamilton_clip.mp4",  # the audio starts 0.84 s before the first frame
