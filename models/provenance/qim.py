@@ -1,0 +1,111 @@
+"""The watermark's block layer: the 48 bits by quantisation index modulation (QIM) of two low DCT coefficients of
+16x16 luma blocks, only in blocks whose texture hides the change (block SSIM against the unmarked frame stays
+at or above MIN_SSIM); flat blocks are left untouched, so no block grid shows.
+
+QIM ignores the picture itself (the host), so it reads small, busy frames where the tiled layer cannot; it needs
+the block grid where it was, so it reads the video as marked and re-encoded, not cropped or resized (the tiled
+layer, models.provenance.watermark, covers those).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from models.provenance import pattern
+
+KEY = 0x5EEDFACE
+BLOCK = 16
+STEP = 96.0  # QIM step on orthonormal DCT coefficients
+COEFFS = ((0, 1), (1, 0))  # low-frequency AC coefficients that carry the bit (H.264 keeps them at crf 28)
+MIN_SSIM = 0.981  # a block keeps its QIM change only if its SSIM against the unmarked block stays at least this
+MIN_STD = 6.0  # blocks flatter than this (grey levels) are not read: they were not marked
+MIN_CONFIDENCE = 0.2  # mean |soft vote| per bit below which a frame is called unmarked
+C1, C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)
+    d = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2 * n)) * np.sqrt(2.0 / n)
+    d[0] /= np.sqrt(2.0)
+    return d.astype(np.float32)
+
+
+_D = _dct_matrix(BLOCK)
+_BASES = np.stack([np.outer(_D[u], _D[v]) for u, v in COEFFS])  # (C, 16, 16) unit-norm basis images
+
+
+def _layout(by: int, bx: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keyed assignment of blocks to bits and a dither per block and coefficient (depends only on the grid)."""
+    rng = np.random.default_rng(KEY + 7919 * by + bx)
+    bit_of_block = (rng.permutation(by * bx) % pattern.NBITS).reshape(by, bx)
+    dither = rng.uniform(-0.5, 0.5, size=(len(COEFFS), by, bx)).astype(np.float32) * STEP
+    return bit_of_block, dither
+
+
+def _blocks(y: np.ndarray) -> np.ndarray:
+    by, bx = y.shape[0] // BLOCK, y.shape[1] // BLOCK
+    return y[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK).transpose(0, 2, 1, 3)
+
+
+def block_ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(by, bx) SSIM of each 16x16 block of two luma images (the block's own mean, variance and covariance)."""
+    by, bx = a.shape[0] // BLOCK, a.shape[1] // BLOCK
+
+    def mean(image: np.ndarray) -> np.ndarray:
+        return image[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK).mean(axis=(1, 3), dtype=np.float64)
+
+    a, b = a.astype(np.float32), b.astype(np.float32)
+    mx, my = mean(a), mean(b)
+    vx, vy, cov = mean(a * a) - mx**2, mean(b * b) - my**2, mean(a * b) - mx * my
+    return ((2 * mx * my + C1) * (2 * cov + C2)) / ((mx**2 + my**2 + C1) * (vx + vy + C2))
+
+
+def block_mask(blocks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(h, w) bool: the pixels of the flagged blocks."""
+    mask = np.zeros(shape, bool)
+    mask[: blocks.shape[0] * BLOCK, : blocks.shape[1] * BLOCK] = np.kron(blocks, np.ones((BLOCK, BLOCK), bool))
+    return mask
+
+
+def embed_luma_delta(luma: np.ndarray, reference: np.ndarray, payload: int) -> np.ndarray:
+    """The luma change that marks the blocks the texture of `reference` (the unmarked luma) can hide."""
+    blocks = _blocks(luma)
+    by, bx = blocks.shape[:2]
+    delta = np.zeros_like(luma)
+    if by * bx < pattern.NBITS:
+        return delta
+    bit_of_block, dither = _layout(by, bx)
+    bits = pattern.payload_bits(payload)[bit_of_block].astype(np.float32)
+    c = np.einsum("yxij,cij->cyx", blocks, _BASES)
+    offset = dither + bits * (STEP / 2)
+    target = np.round((c - offset) / STEP) * STEP + offset
+    change = np.einsum("cyx,cij->yixj", target - c, _BASES).reshape(by * BLOCK, bx * BLOCK)
+    marked = luma[: by * BLOCK, : bx * BLOCK] + change
+    keep = block_ssim(reference[: by * BLOCK, : bx * BLOCK], marked) >= MIN_SSIM + 0.002  # rounding's margin
+    delta[: by * BLOCK, : bx * BLOCK] = change * np.kron(keep, np.ones((BLOCK, BLOCK), np.float32))
+    return delta
+
+
+def soft_bits(luma: np.ndarray) -> Optional[np.ndarray]:
+    """(NBITS,) votes in -1..1 (positive means 1) from the blocks busy enough to carry the mark, or None."""
+    blocks = _blocks(luma.astype(np.float32))
+    by, bx = blocks.shape[:2]
+    if by * bx < pattern.NBITS:
+        return None
+    bit_of_block, dither = _layout(by, bx)
+    busy = (blocks.std(axis=(2, 3)) >= MIN_STD).astype(np.float64)
+    r = (np.einsum("yxij,cij->cyx", blocks, _BASES) - dither) / STEP
+    r -= np.floor(r)  # position within a step: 0 means bit 0, 0.5 means bit 1
+    vote = (1.0 - 4.0 * np.abs(r - 0.5)).mean(0)
+    sums = np.bincount(bit_of_block.ravel(), weights=(vote * busy).ravel(), minlength=pattern.NBITS)
+    counts = np.bincount(bit_of_block.ravel(), weights=busy.ravel(), minlength=pattern.NBITS)
+    return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def decode(votes: Optional[np.ndarray]) -> Optional[int]:
+    """The payload of summed votes, or None when they are too weak or their CRC fails."""
+    if votes is None or float(np.abs(votes).mean()) < MIN_CONFIDENCE:
+        return None
+    return pattern.bits_payload(votes > 0)

@@ -1,0 +1,182 @@
+"""The invisible watermark is unseen and survives what happens to a video after it leaves the portal.
+
+Unseen: worst 16x16-block SSIM against the unmarked frame at least 0.98, on frames made here with flat dark
+regions and on a real public-dev frame; zoomed crops of a dark flat region are written to test-artifacts/ to
+look at. Robust: the job id is read back after H.264 crf 28, a second re-encode, a 50% downscale and a 10% crop.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.provenance.watermark import embed, extract_frames
+
+JOB_ID = 0xC0FFEE42
+ROOT = Path(__file__).resolve().parents[2]
+REAL_CLIP = ROOT.parent / "shared" / "datasets" / "public-dev" / "real" / "ffpp_youtube_c40_599.mp4"
+ARTIFACTS = ROOT / "test-artifacts" / "watermark"
+FRAMES = 6
+PORTAL_CRF = 20  # models.media.VideoWriter's quality: the portal's own output
+
+
+def dark_scene(i: int, w: int = 1280, h: int = 720) -> np.ndarray:
+    """A dark suit or car seat (flat, luma 26), a flat darker-than-mid area, a smooth gradient and texture that
+    moves 2 px a frame (so the encoder predicts it from the previous frame, as in real footage)."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    noise = [cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), s) for s in (1, 3, 8)]
+    texture = np.roll(6 * noise[0] + 20 * noise[1] + 40 * noise[2], 2 * i, axis=1)
+    y = np.full((h, w), 26.0, np.float32)
+    y[:, w // 2 :] = 120 + texture[:, w // 2 :]
+    y[h // 2 :, w // 4 : w // 2] = 60
+    y[: h // 4, w // 2 :] = np.linspace(30, 90, w - w // 2)[None]
+    return np.clip(np.stack([y * 0.9, y, y * 1.1], -1), 0, 255).astype(np.uint8)
+
+
+def real_frames() -> list[np.ndarray]:
+    """Every fifth frame of a real public-dev clip (1280x720, half of it dark and flat)."""
+    import av
+
+    if not REAL_CLIP.exists():
+        pytest.skip(f"{REAL_CLIP} is absent (the shared datasets folder is not mounted here)")
+    out = []
+    with av.open(str(REAL_CLIP)) as container:
+        for k, frame in enumerate(container.decode(video=0)):
+            if k % 5 == 0:
+                out.append(frame.to_ndarray(format="rgb24"))
+            if len(out) == FRAMES:
+                break
+    return out
+
+
+def encode(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
+    """H.264 (libx264, yuv420p) at `crf` in memory, decoded again."""
+    import av
+
+    buf = io.BytesIO()
+    h, w = frames[0].shape[:2]
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=25, options={"crf": str(crf)})
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for f in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(stream.encode())
+    buf.seek(0)
+    with av.open(buf) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    return rgb[: rgb.shape[0] // 2 * 2, : rgb.shape[1] // 2 * 2]
+
+
+def downscale(frames):
+    import cv2
+
+    return [cv2.resize(f, (f.shape[1] // 2, f.shape[0] // 2), interpolation=cv2.INTER_AREA) for f in frames]
+
+
+def crop(frames, share: float = 0.1):
+    """Keep the middle 90% of the width and of the height."""
+    return [_even(f[int(f.shape[0] * share / 2) : -int(f.shape[0] * share / 2),
+                    int(f.shape[1] * share / 2) : -int(f.shape[1] * share / 2)]) for f in frames]
+
+
+ATTACKS = {
+    "h264 crf 28": lambda v: encode(v, 28),
+    "second re-encode": lambda v: encode(encode(v, 28), 28),
+    "50% downscale": lambda v: encode(downscale(encode(v, PORTAL_CRF)), 23),  # libx264's default quality
+    "10% crop": lambda v: encode(crop(encode(v, PORTAL_CRF)), 28),
+}
+
+
+@pytest.fixture(scope="module", params=["dark scene", "real frame"])
+def content(request):
+    frames = [dark_scene(i) for i in range(FRAMES)] if request.param == "dark scene" else real_frames()
+    return request.param, frames, [embed(f, JOB_ID) for f in frames]
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    rgb = rgb.astype(np.float64)
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+
+
+def block_ssims(a: np.ndarray, b: np.ndarray, block: int = 16) -> np.ndarray:
+    """SSIM of each 16x16 block of the luma (the block's mean, variance, covariance; C1, C2 for 8 bits)."""
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    h, w = a.shape[0] // block * block, a.shape[1] // block * block
+
+    def blocks(x):
+        return luma(x)[:h, :w].reshape(h // block, block, w // block, block).transpose(0, 2, 1, 3).reshape(
+            h // block, w // block, -1)
+
+    x, y = blocks(a), blocks(b)
+    mx, my, vx, vy = x.mean(-1), y.mean(-1), x.var(-1), y.var(-1)
+    cov = ((x - mx[..., None]) * (y - my[..., None])).mean(-1)
+    return ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(255.0**2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
+
+
+def darkest_flat_window(rgb: np.ndarray, size: int = 96) -> tuple[int, int]:
+    """Top-left corner of the flattest dark size x size window (where a block grid would show first)."""
+    y = luma(rgb)
+    best, corner = None, (0, 0)
+    for r in range(0, y.shape[0] - size, size // 2):
+        for c in range(0, y.shape[1] - size, size // 2):
+            win = y[r : r + size, c : c + size]
+            score = win.std() + max(0.0, win.mean() - 60)
+            if best is None or score < best:
+                best, corner = score, (r, c)
+    return corner
+
+
+def save_zoom(name: str, before: np.ndarray, after: np.ndarray, zoom: int = 6, size: int = 96) -> Path:
+    """before | after | difference x 20 around grey, of the darkest flat region, enlarged without smoothing."""
+    import cv2
+
+    r, c = darkest_flat_window(before, size)
+    a, b = before[r : r + size, c : c + size], after[r : r + size, c : c + size]
+    diff = np.clip(128 + 20 * (b.astype(np.int16) - a.astype(np.int16)), 0, 255).astype(np.uint8)
+    gap = np.full((size, 4, 3), 255, np.uint8)
+    strip = np.concatenate([a, gap, b, gap, diff], axis=1)
+    strip = cv2.resize(strip, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name.replace(' ', '-')}-dark-flat-zoom.png"
+    cv2.imwrite(str(path), strip[..., ::-1])
+    return path
+
+
+def test_the_mark_is_not_seen(content):
+    name, frames, marked = content
+    worst = min(float(block_ssims(a, b).min()) for a, b in zip(frames, marked))
+    quality = min(psnr(a, b) for a, b in zip(frames, marked))
+    save_zoom(name, frames[0], marked[0])
+    print(f"{name}: worst 16x16-block SSIM {worst:.4f}, PSNR {quality:.1f} dB")
+    assert worst >= 0.98, f"worst block SSIM {worst:.4f}"
+    assert quality >= 40.0
+
+
+def test_the_mark_reads_as_marked(content):
+    _, _, marked = content
+    assert extract_frames(marked) == JOB_ID
+    assert extract_frames(marked[:1]) == JOB_ID
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_the_mark_survives(content, attack):
+    _, _, marked = content
+    assert extract_frames(ATTACKS[attack](marked)) == JOB_ID
+
+
+def test_unmarked_frames_carry_no_id(content):
+    _, frames, _ = content
+    assert extract_frames(encode(frames, 28)) is None
+    assert extract_frames(encode(downscale(frames), 23)) is None
