@@ -33,8 +33,8 @@ class SigningIdentity:
 
 
 def _name(common_name: str):
-    from cryptography.x509.oid import NameOID
     from cryptography import x509
+    from cryptography.x509.oid import NameOID
 
     return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])

@@ -12,8 +12,13 @@ import pytest
 c2pa = pytest.importorskip("c2pa", reason="c2pa-python is not installed (pip install -r requirements.txt)")
 
 from models.media import VideoWriter  # noqa: E402
-from models.provenance.c2pa import AI_SOURCE, ContentCredentials, CredentialsError, read_credentials  # noqa: E402
-from models.provenance.c2pa import sign_credentials  # noqa: E402
+from models.provenance.c2pa import (  # noqa: E402
+    AI_SOURCE,
+    ContentCredentials,
+    CredentialsError,
+    read_credentials,
+    sign_credentials,
+)
 from models.provenance.certificates import CertificateError, from_settings, lab_identity  # noqa: E402
 from models.provenance.manifest import build_manifest  # noqa: E402
 
