@@ -10,6 +10,8 @@ import numpy as np
 
 from models.landmarks import EYES, MOUTH_INNER
 
+MOUTH_OUTER = list(range(48, 60))
+
 
 def face_size(points: np.ndarray) -> float:
     """Width of the landmark cloud: the unit every mask distance is measured in."""
@@ -42,6 +44,14 @@ def mouth_interior(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
+def _polygon(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 255)
+    return mask
+
+
 def eye_interiors(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """uint8 mask of both eyes' polygons (the eyeball between the lids)."""
     import cv2
@@ -51,24 +61,24 @@ def eye_interiors(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def kept_alpha(points: np.ndarray, shape: tuple[int, int], keep_eyes: bool = False) -> np.ndarray:
-    """float32 0..1 over what stays the target's: the mouth interior (and the eyeballs), lightly feathered."""
+def kept_alpha(points: np.ndarray, shape: tuple[int, int], keep_eyes: bool = False,
+               whole_mouth: bool = False) -> np.ndarray:
+    """float32 0..1 over what stays the target's: the mouth interior (the whole mouth, lips included, when the
+    source's own mouth is open: its teeth would be stretched over the target's lips), the eyeballs if asked."""
     import cv2
 
-    kept = mouth_interior(points, shape) | (eye_interiors(points, shape) if keep_eyes else 0)
+    mouth = _polygon(points[MOUTH_OUTER if whole_mouth else MOUTH_INNER], shape)
+    kept = mouth | (eye_interiors(points, shape) if keep_eyes else 0)
     kept = cv2.GaussianBlur(kept.astype(np.float32) / 255, (0, 0), 0.008 * face_size(points) + 0.5)
     return np.clip(kept * 1.5, 0, 1)
 
 
-def face_alpha(points: np.ndarray, shape: tuple[int, int], feather: float = 0.025,
-               keep_eyes: bool = False) -> np.ndarray:
-    """float32 alpha in 0..1: the eroded hull, feathered, with the target's own mouth interior (and eyeballs)
-    cut out, so that the mouth (gaze, blinks) is the target's."""
+def face_alpha(points: np.ndarray, shape: tuple[int, int], feather: float = 0.025) -> np.ndarray:
+    """float32 alpha in 0..1: the eroded hull, feathered (what kept_alpha keeps is cut out by the caller)."""
     import cv2
 
-    hull_alpha = inner_hull(points, shape).astype(np.float32) / 255
-    hull_alpha = cv2.GaussianBlur(hull_alpha, (0, 0), feather * face_size(points))
-    return hull_alpha * (1 - kept_alpha(points, shape, keep_eyes))
+    alpha = inner_hull(points, shape).astype(np.float32) / 255
+    return cv2.GaussianBlur(alpha, (0, 0), feather * face_size(points))
 
 
 def keep(blended: np.ndarray, region: np.ndarray, kept: np.ndarray) -> np.ndarray:

@@ -13,9 +13,10 @@ import numpy as np
 
 from models.errors import NoFaceError
 from models.swappers.base import SourceIdentity
-from models.landmarks import with_forehead
+from models.landmarks import mouth_opening, with_forehead
 from models.swappers.blend import (colour_transfer, eye_interiors, face_alpha, face_size, inner_hull, keep,
                                    kept_alpha, mouth_interior, pyramid_blend, shading_match)
+from models.swappers.occlusion import usable
 from models.swappers.warp import piecewise_affine, triangles
 from models.types import Face
 
@@ -23,6 +24,7 @@ from models.types import Face
 _SHAPE_POINTS = list(range(17, 48))
 _SHAPE_POINTS_NO_EYES = list(range(17, 36))
 _STABLE_POINTS = [27, 28, 29, 30, 31, 35, 36, 39, 42, 45]
+OPEN_MOUTH = 0.05  # a source mouth open wider than this shows teeth: the target's whole mouth is kept instead
 
 
 class ClassicalSwapper:
@@ -52,7 +54,9 @@ class ClassicalSwapper:
             raise NoFaceError("The face in the source photo is too small to be used (under 16 pixels wide).")
         crop, crop_pts = aligned_face(source_rgb, pts, self.source_size)
         crop_pts = with_forehead(crop_pts)
-        return SourceIdentity(image=crop, face=source_face, landmarks=crop_pts)
+        rgba = np.dstack([crop, usable(crop, crop_pts)])  # the 4th channel is warped with the face
+        return SourceIdentity(image=rgba, face=source_face, landmarks=crop_pts,
+                              extra={"open_mouth": mouth_opening(crop_pts) > OPEN_MOUTH})
 
     def swap(self, frame_rgb: np.ndarray, target_face: Face, identity: SourceIdentity) -> np.ndarray:
         """The frame with the target face replaced by the source face."""
@@ -66,12 +70,14 @@ class ClassicalSwapper:
         moved = _SHAPE_POINTS_NO_EYES if self.keep_eyes else _SHAPE_POINTS
         dst = _destination(local, identity.landmarks, self.shape_weight, moved)
         warped, covered = piecewise_affine(identity.image, identity.landmarks, dst, triangles(dst), region.shape[:2])
+        warped, usable_part = warped[..., :3], warped[..., 3].astype(np.float32) / 255
         face = self._match(np.where(covered[..., None], warped, region), region, local, self.shading)
         face = np.where(covered[..., None], face, region)  # identical outside the face: nothing to blend there
-        out = frame_rgb.copy()
         shape = region.shape[:2]
-        blended = pyramid_blend(face, region, face_alpha(local, shape, keep_eyes=self.keep_eyes))
-        out[y1:y2, x1:x2] = keep(blended, region, kept_alpha(local, shape, self.keep_eyes))
+        kept = kept_alpha(local, shape, self.keep_eyes, whole_mouth=identity.extra.get("open_mouth", False))
+        alpha = face_alpha(local, shape) * usable_part
+        out = frame_rgb.copy()
+        out[y1:y2, x1:x2] = keep(pyramid_blend(face, region, alpha * (1 - kept)), region, kept)
         return out
 
     @staticmethod

@@ -126,6 +126,28 @@ def test_triangulation_keeps_every_point_when_the_mouth_is_closed(scene):
     assert not np.isin(tris, range(60, 68)).all(axis=1).any()
 
 
+def test_hair_over_the_source_face_is_not_pasted(scene):
+    import cv2
+
+    from models.align import aligned_face
+    from models.landmarks import with_forehead
+    from models.swappers.occlusion import usable
+
+    _, _, source, src_face = scene
+    crop, pts = aligned_face(source, Dlib68().landmarks(source, src_face.box), 256)
+    pts = with_forehead(pts)
+    hairy = crop.copy()
+    a = pts[0]  # a dark strand from the temple across the forehead
+    cv2.line(hairy, tuple(int(v) for v in a), tuple(int(v) for v in (pts[68] + pts[70]) / 2), (40, 25, 15), 12)
+    mask = usable(hairy, pts)
+    strand = np.zeros(crop.shape[:2], np.uint8)
+    cv2.line(strand, tuple(int(v) for v in a), tuple(int(v) for v in (pts[68] + pts[70]) / 2), 255, 4)
+    inside = (strand > 0) & (cv2.fillConvexPoly(np.zeros_like(strand), cv2.convexHull(pts.astype(np.int32)), 1) > 0)
+    assert mask[inside].mean() < 100  # the strand is left out
+    cheek = tuple(int(v) for v in (pts[3] + pts[31]) / 2)
+    assert mask[cheek[1], cheek[0]] > 230 and usable(crop, pts)[inside].mean() > 150
+
+
 def test_quality_figures():
     from models.landmarks import mouth_opening
     from models.swappers.quality import correlation
