@@ -128,7 +128,22 @@ def worst_block_ssim(a: np.ndarray, b: np.ndarray, block: int = 16) -> float:
     return float(full[:h, :w].reshape(h // block, block, w // block, block).mean(axis=(1, 3)).min())
 
 
-def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames, faces, tmp: Path) -> None:
+def pipeline_without_marking(source: Path, target: Path, swapper, finder, own: float, tmp: Path) -> float:
+    """Diagnostic: job/swap ratio with labelling and watermarking switched off (what the frame pipeline costs)."""
+    import models.pipelines.generate as generate
+
+    saved = generate.visible_mark, generate.embed_watermark
+    generate.visible_mark, generate.embed_watermark = (lambda rgb: rgb), (lambda rgb, payload: rgb)
+    try:
+        result = generate_video(source, target, tmp / "unmarked.mp4", swapper, finder, payload=PAYLOAD,
+                                manifest=build_manifest(swapper=swapper.name))
+    finally:
+        generate.visible_mark, generate.embed_watermark = saved
+    return result.seconds / result.frames / own
+
+
+def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames, faces, tmp: Path,
+              unmarked: bool = False) -> None:
     swapper = get_swapper(name, models_dir)
     identity = analyse_source(source, swapper, finder)
     own = swap_seconds_per_frame(swapper, identity, frames, faces)
@@ -136,6 +151,9 @@ def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames,
     result = generate_video(source, target, out, swapper, finder, payload=PAYLOAD,
                             manifest=build_manifest(swapper=name))
     job = result.seconds / result.frames
+    if unmarked:
+        print(f"{'':14s} without labelling and watermarking: job/swap ratio "
+              f"{pipeline_without_marking(source, target, swapper, finder, own, tmp):.2f}")
     stages = ", ".join(f"{k} {v / result.frames * 1000:.0f}" for k, v in result.timings.items())
     print(f"{name:14s} speed: swap {own * 1000:.0f} ms/frame | job {job * 1000:.0f} ms/frame ({1 / job:.2f} fps) "
           f"| job/swap ratio {job / own:.2f} (goal <= 1.3)")
@@ -175,6 +193,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--stride", type=int, default=5)
     parser.add_argument("--finder", default="auto")
+    parser.add_argument("--without-marking", action="store_true", help="also time the job with marking switched off")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_swap_"))
     target, source = inputs(args, tmp)
@@ -188,7 +207,7 @@ def main() -> None:
         if reason:
             print(f"{name:14s} skipped: {reason[:100]}")
             continue
-        bench_one(name, args.models_dir, finder, target, source, frames, faces, tmp)
+        bench_one(name, args.models_dir, finder, target, source, frames, faces, tmp, args.without_marking)
 
 
 if __name__ == "__main__":
