@@ -116,19 +116,36 @@ class ContentCredentials:
             tmp.unlink(missing_ok=True)
 
     def read(self, path: Path) -> Credentials:
-        """The credentials in a video; present=False when it carries none."""
+        """The credentials in a video; present=False when it carries none (or its format cannot carry any)."""
         import c2pa
 
+        kind = MIME
         try:
+            kind = _media_type(Path(path))
             with open(path, "rb") as stream:
-                reader = c2pa.Reader.try_create(MIME, stream, None, self._context())
+                reader = c2pa.Reader.try_create(kind, stream, None, self._context())
                 if reader is None:
                     return Credentials(present=False)
                 with reader:
                     store = json.loads(reader.json())
-        except (c2pa.C2paError, OSError, ValueError) as exc:
+        except OSError as exc:
+            return Credentials(present=False, errors=(f"The file could not be opened: {exc}.",))
+        except (c2pa.C2paError, ValueError) as exc:
+            if kind != MIME and "supported" in str(exc).lower():
+                return Credentials(present=False, errors=(f"Content Credentials cannot be checked in a {kind} file.",))
             return Credentials(present=True, errors=(f"The Content Credentials could not be read: {exc}",))
         return _credentials(store)
+
+
+def _media_type(path: Path) -> str:
+    """video/mp4 for any ISO BMFF file (mp4, mov, m4v: 'ftyp' at byte 4), else the type the name suggests."""
+    import mimetypes
+
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if head[4:8] == b"ftyp":
+        return MIME
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def _failures(store: dict) -> list[dict]:

@@ -94,6 +94,20 @@ def test_unsigned_video_has_no_credentials(credentials, video):
     assert read_credentials(video)["present"] is False
 
 
+def test_a_format_that_cannot_carry_credentials_reads_as_none(tmp_path):
+    import av
+
+    path = tmp_path / "clip.webm"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libvpx", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for _ in range(3):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")))
+        out.mux(stream.encode())
+    found = read_credentials(path)
+    assert found["present"] is False and "cannot be checked in a video/webm file" in found["errors"][0]
+
+
 def test_without_the_lab_ca_the_signature_holds_but_is_not_trusted(credentials, video, manifest):
     credentials.sign(video, manifest)
     found = read_credentials(video)  # no settings: no trust anchors
