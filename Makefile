@@ -7,7 +7,12 @@ PYTHON  ?= python3
 
 .PHONY: run test install lint bench clean
 
-run: $(VENV)/.installed
+# GPU=1 (make install / make run): after the CPU install, swap in the GPU builds (torch CUDA wheels from the PyTorch
+# index, onnxruntime-gpu, tensorflow[and-cuda]). Without GPU=1 nothing here changes the CPU install.
+TORCH_CUDA_INDEX ?= https://download.pytorch.org/whl/cu128
+GPU_STAMP := $(if $(filter 1,$(GPU)),$(VENV)/.installed-gpu)
+
+run: $(VENV)/.installed $(GPU_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) users ensure-admin
 	-$(FLASK) models download  # the upstream detectors when online; the shipped detector works without them
@@ -16,7 +21,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(GPU_STAMP)
 
 # torch first, from the CPU build (a plain `torch` requirement would pull several GB of CUDA packages);
 # insightface without its dependencies (it pulls opencv-python, whose cv2 would replace the headless one).
@@ -27,6 +32,14 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt scripts/system-deps
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -r requirements.txt
 	$(PIP) install -q --no-deps -r requirements-nodeps.txt
+	touch $@
+
+$(VENV)/.installed-gpu: $(VENV)/.installed
+	$(PIP) uninstall -y -q onnxruntime
+	$(PIP) install -q --force-reinstall --no-deps torch==2.13.0 --index-url $(TORCH_CUDA_INDEX)
+	$(PIP) install -q --index-url $(TORCH_CUDA_INDEX) --extra-index-url https://pypi.org/simple torch==2.13.0
+	$(PIP) install -q onnxruntime-gpu "tensorflow[and-cuda]"
+	$(PY) -c "from models.device import choose; print('device:', choose().describe())"
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt

@@ -1,7 +1,9 @@
-"""`flask serve`: the portal, its workers and (when REDIS_URL is unset) an embedded Redis, stopped together."""
+"""`flask serve`: the portal (gunicorn processes on Linux, waitress elsewhere), its workers and (when REDIS_URL is
+unset) an embedded Redis, stopped together."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import signal
@@ -21,9 +23,19 @@ def _embedded_redis(app: Flask):
     return server, f"unix://{server.socket_file}"
 
 
-def _start_workers(n: int, env: dict) -> list[subprocess.Popen]:
+def worker_plan(n_workers: str | int) -> list[list[str]]:
+    """The extra arguments of each worker to start: "auto" is one per visible GPU (pinned), or one on a CPU host."""
+    from models.device import visible_gpus
+
+    if str(n_workers) == "auto":
+        gpus = visible_gpus()
+        return [["--gpu", g] for g in gpus] if gpus else [[]]
+    return [[] for _ in range(int(n_workers))]
+
+
+def _start_workers(plan: list[list[str]], env: dict) -> list[subprocess.Popen]:
     cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
-    return [subprocess.Popen(cmd, env=env) for _ in range(n)]
+    return [subprocess.Popen(cmd + extra, env=env) for extra in plan]
 
 
 def waitress_options(app: Flask) -> dict:
@@ -31,21 +43,65 @@ def waitress_options(app: Flask) -> dict:
     return {"threads": 8, "max_request_body_size": app.config["MAX_CONTENT_LENGTH"] + 64 * 1024}  # + form fields
 
 
-def serve(app: Flask, host: str, port: int, n_workers: int) -> None:
-    from waitress import serve as waitress_serve
+def web_processes(requested: str | int) -> int:
+    """Web processes: "auto" is one per CPU core (at least 2), else the number asked for."""
+    if str(requested) == "auto":
+        return max(2, os.cpu_count() or 1)
+    return max(1, int(requested))
 
+
+def use_gunicorn() -> bool:
+    """gunicorn (pre-fork, several processes) on Linux and macOS when installed; waitress otherwise (Windows)."""
+    return sys.platform != "win32" and importlib.util.find_spec("gunicorn") is not None
+
+
+def gunicorn_options(host: str, port: int, processes: int) -> dict:
+    """gunicorn settings: N processes of 8 threads each (uploads and slow clients do not block a process); each
+    process builds its own app after the fork (no shared database connections)."""
+    return {"bind": f"{host}:{port}", "workers": processes, "worker_class": "gthread", "threads": 8,
+            "timeout": 300, "graceful_timeout": 30, "keepalive": 5, "preload_app": False,
+            "accesslog": None, "errorlog": "-", "loglevel": "warning"}
+
+
+def run_gunicorn(options: dict) -> None:
+    """Serve wsgi:app under gunicorn in this process (it becomes the arbiter) until stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    class Portal(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from wsgi import app
+
+            return app
+
+    Portal().run()
+
+
+def serve(app: Flask, host: str, port: int, n_workers: str | int, processes: str | int = "auto") -> None:
     logging.basicConfig(level=logging.INFO)
     server = None
     env = dict(os.environ)
     if not app.config["REDIS_URL"]:
         server, url = _embedded_redis(app)
-        app.config["REDIS_URL"] = env["REDIS_URL"] = url
+        app.config["REDIS_URL"] = env["REDIS_URL"] = os.environ["REDIS_URL"] = url  # the web processes read it
         print(f"embedded Redis at {url}", flush=True)
-    workers = _start_workers(n_workers, env)
+    plan = worker_plan(n_workers)
+    workers = _start_workers(plan, env)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"portal at http://{host}:{port}/ with {n_workers} worker(s); Ctrl-C stops everything", flush=True)
+    how = ", ".join(f"GPU {p[1]}" for p in plan if p) or "CPU"
+    n_web = web_processes(processes) if use_gunicorn() else 1
+    print(f"portal at http://{host}:{port}/ with {n_web} web process(es) and {len(plan)} worker(s) ({how}); "
+          f"Ctrl-C stops everything", flush=True)
     try:
-        waitress_serve(app, host=host, port=port, **waitress_options(app))
+        if use_gunicorn():
+            run_gunicorn(gunicorn_options(host, port, n_web))
+        else:
+            from waitress import serve as waitress_serve
+
+            waitress_serve(app, host=host, port=port, **waitress_options(app))
     finally:
         for proc in workers:
             proc.terminate()

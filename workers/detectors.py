@@ -16,6 +16,7 @@ from portal.db import DetectorModel
 from portal.extensions import db
 from portal.storage import Storage
 from workers import model_cache
+from workers.device import current as device
 
 LRNET_PREFIX = "lrnet_"
 
@@ -30,7 +31,7 @@ def face_finder(config) -> Any:
     from models.faces import get_face_finder
 
     name, models_dir = config["DETECTION_FACE_FINDER"], config["MODELS_DIR"]
-    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir)))
+    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir), device()))
 
 
 class FrameRunner:
@@ -42,7 +43,7 @@ class FrameRunner:
         from models.detectors import load_detector
 
         self.name, self.config = name, config
-        self.detector = load_detector(name, config["MODELS_DIR"])
+        self.detector = load_detector(name, config["MODELS_DIR"], device().torch)
 
     def score(self, face_pass, params, on_progress) -> DetectionResult:
         from models.pipelines.detect import score_pass
@@ -98,7 +99,7 @@ class LRNetRunner:
         from models.lrnet.detector import LRNetDetector
 
         self.name, self.config = name, config
-        self.detector = LRNetDetector(name[len(LRNET_PREFIX):], Path(config["MODELS_DIR"]))
+        self.detector = LRNetDetector(name[len(LRNET_PREFIX):], Path(config["MODELS_DIR"]), device=device().torch)
         self.landmarker = Dlib68()
 
     def detect(self, path, params, on_progress):
@@ -114,7 +115,8 @@ class ResNeXtRunner:
         from models.torchnets.resnext_lstm import ResNeXtLSTMDetector
 
         self.name = row.name
-        self.detector = ResNeXtLSTMDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name)
+        self.detector = ResNeXtLSTMDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name,
+                                            device=device().torch)
 
     def detect(self, path, params, on_progress):
         return self.detector.detect_video(path, on_progress=on_progress)
@@ -179,7 +181,8 @@ class RegisteredFrameRunner(FrameRunner):
         from models.detectors.sbi import SbiDetector
 
         self.name, self.config = row.name, config
-        self.detector = SbiDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name)
+        self.detector = SbiDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name,
+                                    device=device().torch)
 
 
 REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner, "keras_head": KerasHeadRunner,

@@ -24,8 +24,9 @@ def _swapper(name: str, models_dir: str):
 
 def _face_finder(name: str, models_dir: str):
     from models.faces import get_face_finder
+    from workers.device import current
 
-    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir)))
+    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir), current()))
 
 
 def _iou(a, b) -> float:

@@ -36,6 +36,41 @@ def _the_app() -> Flask:
     return _app
 
 
+def _oom_sentence(ctx: JobContext) -> str:
+    from workers.device import current
+
+    return (f"The GPU ran out of memory ({current().describe()}) even with half the batch size; an administrator "
+            f"can run it on a larger GPU or a CPU worker.")
+
+
+def run_with_memory_retry(ctx: JobContext, runner: Callable[[JobContext], None]) -> None:
+    """Run the job; after a GPU out-of-memory error run it once more on half the batch, else fail with a sentence."""
+    from models.device import GpuOutOfMemory, free_gpu_memory, is_out_of_memory
+    from workers.device import current, fit_batches, halve_batches
+
+    fit_batches(current())
+    try:
+        runner(ctx)
+        return
+    except Exception as exc:
+        if not is_out_of_memory(exc):
+            raise
+        free_gpu_memory()
+        shrunk = halve_batches()
+        log.warning("job %s: GPU out of memory (%s); batches halved: %s", ctx.job_id, exc, shrunk or "none")
+        if not shrunk:
+            raise GpuOutOfMemory(_oom_sentence(ctx)) from exc
+    ctx.discard_outputs()
+    ctx.progress("retrying on a smaller batch (the GPU ran out of memory)", 0.0)
+    try:
+        runner(ctx)
+    except Exception as exc:
+        if is_out_of_memory(exc):
+            free_gpu_memory()
+            raise GpuOutOfMemory(_oom_sentence(ctx)) from exc
+        raise
+
+
 def run_job(job_id: int) -> str:
     """Run a portal job; every ending is written to its row."""
     with _the_app().app_context():
@@ -45,7 +80,7 @@ def run_job(job_id: int) -> str:
             return "skipped"
         log.info("job %s: %s started", job_id, ctx.kind)
         try:
-            _runners()[ctx.kind](ctx)
+            run_with_memory_retry(ctx, _runners()[ctx.kind])
         except Canceled:
             ctx.fail("Canceled while running.", status="canceled")
         except (ModelsError, StorageError) as exc:

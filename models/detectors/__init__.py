@@ -35,7 +35,7 @@ class DetectorSpec:
     label: str
     kind: str  # "frame" or "landmarks"
     weights: tuple[str, ...]  # catalog names of its files
-    build: Callable[[Path, str], Any]  # (first weights path, name) -> detector; frame detectors only
+    build: Callable[..., Any]  # (first weights path, name, device) -> detector; frame detectors only
     card: dict[str, Any] = field(default_factory=dict)
 
     def unavailable(self, models_dir: Optional[Path]) -> Optional[str]:
@@ -51,27 +51,27 @@ class DetectorSpec:
 def _meso(cls_name: str):
     """Deferred import so the registry stays light (no TensorFlow until a detector is built)."""
 
-    def build(weights: Path, name: str) -> FrameDetector:
+    def build(weights: Path, name: str, device: str = "cpu") -> FrameDetector:
         from models.detectors import mesonet
 
-        return getattr(mesonet, cls_name)(weights, name=name)
+        return getattr(mesonet, cls_name)(weights, name=name)  # Keras: TensorFlow places it (see models.device)
 
     return build
 
 
-def _sbi(weights: Path, name: str) -> FrameDetector:
+def _sbi(weights: Path, name: str, device: str = "cpu") -> FrameDetector:
     from models.detectors.sbi import SbiDetector
 
-    return SbiDetector(weights, name=name)
+    return SbiDetector(weights, name=name, device=device)
 
 
-def _sbi_gru(weights: Path, name: str) -> FrameDetector:
+def _sbi_gru(weights: Path, name: str, device: str = "cpu") -> FrameDetector:
     from models.detectors.sbi_sequence import SbiGruDetector
 
-    return SbiGruDetector(weights, name=name)
+    return SbiGruDetector(weights, name=name, device=device)
 
 
-def _not_a_frame_detector(weights: Path, name: str):
+def _not_a_frame_detector(weights: Path, name: str, device: str = "cpu"):
     raise TypeError(f"{name} reads landmark sequences, not face crops; workers run it through LRNet.")
 
 
@@ -138,14 +138,14 @@ def _weights(name: str, models_dir: Path | None) -> Path:
     return locate(name, Path(models_dir))
 
 
-def load_detector(name: str, models_dir: Path | None) -> FrameDetector:
-    """Build a frame detector by name from verified weights; WeightsMissing when they are absent."""
+def load_detector(name: str, models_dir: Path | None, device: str = "cpu") -> FrameDetector:
+    """Build a frame detector by name from verified weights on a torch device; WeightsMissing when absent."""
     if name not in DETECTORS:
         raise WeightsMissing(
             f"Unknown detector {name!r}; known: {', '.join(DETECTORS)}."
         )
     spec = DETECTORS[name]
-    return spec.build(_weights(spec.weights[0], models_dir), name)
+    return spec.build(_weights(spec.weights[0], models_dir), name, device)
 
 
 def shipped_card(name: str) -> dict[str, Any]:

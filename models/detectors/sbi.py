@@ -78,7 +78,7 @@ class SbiDetector:
     input_size = CROP_SIZE
     batch = 32
 
-    def __init__(self, weights: Path, name: str = "sbi_mobilenet_v2"):
+    def __init__(self, weights: Path, name: str = "sbi_mobilenet_v2", device: str = "cpu"):
         import torch
 
         from models.weights import checked_sha256
@@ -86,7 +86,7 @@ class SbiDetector:
         weights = Path(weights)
         if not weights.is_file():
             raise WeightsMissing(f"The detector {name} has no weights file at {weights}.")
-        self.name, self.weights = name, weights
+        self.name, self.weights, self.device = name, weights, device
         self.weights_sha256 = checked_sha256(weights)
         self.card = json.loads(card_path(weights).read_text()) if card_path(weights).is_file() else {}
         expected = self.card.get("weights_sha256")
@@ -98,7 +98,7 @@ class SbiDetector:
             self.net.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
         except RuntimeError as exc:
             raise WeightsMismatch(f"{weights.name} does not fit the SBI MobileNetV2 layout: {exc}") from exc
-        self.net.eval()
+        self.net.to(device).eval()
 
     def logits(self, crops: np.ndarray) -> np.ndarray:
         import torch
@@ -106,8 +106,8 @@ class SbiDetector:
         out = []
         with torch.inference_mode():
             for start in range(0, len(crops), self.batch):
-                x = to_input(crops[start:start + self.batch])
-                out.append(top(self.net, trunk(self.net, x)).float().numpy())
+                x = to_input(crops[start:start + self.batch]).to(self.device)
+                out.append(top(self.net, trunk(self.net, x)).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
     def score(self, crops: np.ndarray) -> np.ndarray:
@@ -124,10 +124,10 @@ def gradcam(detector: SbiDetector, crops) -> list[np.ndarray]:
     out = []
     for crop in crops:
         with torch.no_grad():
-            h = trunk(detector.net, to_input(np.asarray(crop)[None]))
+            h = trunk(detector.net, to_input(np.asarray(crop)[None]).to(detector.device))
         h.requires_grad_(True)
         top(detector.net, h).sum().backward()
         weights = h.grad[0].mean(dim=(1, 2))
-        heat = torch.relu((h[0] * weights[:, None, None]).sum(0)).detach().numpy()
+        heat = torch.relu((h[0] * weights[:, None, None]).sum(0)).detach().cpu().numpy()
         out.append(normalise(heat))
     return out

@@ -46,7 +46,7 @@ class SbiGruDetector:
     input_size = sbi.CROP_SIZE
     sequence_model = True  # one score per sequence: the per-frame timeline repeats it
 
-    def __init__(self, weights: Path, name: str = "sbi_gru"):
+    def __init__(self, weights: Path, name: str = "sbi_gru", device: str = "cpu"):
         import torch
 
         from models.weights import checked_sha256
@@ -54,7 +54,7 @@ class SbiGruDetector:
         weights = Path(weights)
         if not weights.is_file():
             raise WeightsMissing(f"The detector {name} has no weights file at {weights}.")
-        self.name, self.weights_sha256 = name, checked_sha256(weights)
+        self.name, self.weights_sha256, self.device = name, checked_sha256(weights), device
         state = torch.load(str(weights), map_location="cpu", weights_only=True)
         self.net, self.gru = sbi.build_net(imagenet=False), build_gru()
         try:
@@ -62,14 +62,14 @@ class SbiGruDetector:
             self.gru.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("gru.")}, strict=True)
         except RuntimeError as exc:
             raise WeightsMismatch(f"{weights.name} does not fit the SBI + GRU layout: {exc}") from exc
-        self.net.eval()
-        self.gru.eval()
+        self.net.to(device).eval()
+        self.gru.to(device).eval()
 
     def score(self, crops: np.ndarray) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            feats = embed(self.net, sbi.trunk(self.net, sbi.to_input(np.asarray(crops))))
+            feats = embed(self.net, sbi.trunk(self.net, sbi.to_input(np.asarray(crops)).to(self.device)))
             p = torch.sigmoid(self.gru(feats[None]))[0].item()
         return np.full(len(crops), p)
 

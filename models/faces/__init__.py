@@ -39,8 +39,15 @@ def face_finder_status(models_dir: Path | None) -> dict[str, str | None]:
     return {name: cls.unavailable(models_dir) for name, cls in FACE_FINDERS.items()}
 
 
-def get_face_finder(name: str = "auto", models_dir: Path | None = None) -> FaceFinder:
-    """Build a face finder by name; "auto" picks the fastest usable one (yunet > scrfd > mtcnn)."""
+def device_options(name: str, device) -> dict:
+    """The constructor arguments that put a face finder on a models.device.Device (YuNet runs on OpenCV's CPU)."""
+    if device is None:
+        return {}
+    return {"scrfd": {"providers": device.onnx_providers}, "mtcnn": {"device": device.tf_short}}.get(name, {})
+
+
+def get_face_finder(name: str = "auto", models_dir: Path | None = None, device=None) -> FaceFinder:
+    """Build a face finder by name on a device (None: CPU); "auto" picks the fastest usable one."""
     if name == "auto":
         status = face_finder_status(models_dir)
         name = next((n for n in AUTO_ORDER if status[n] is None), "mtcnn")
@@ -51,4 +58,4 @@ def get_face_finder(name: str = "auto", models_dir: Path | None = None) -> FaceF
     reason = FACE_FINDERS[name].unavailable(models_dir)
     if reason:
         raise FaceFinderUnavailable(f"The face finder {name} cannot run: {reason}")
-    return FACE_FINDERS[name](models_dir)
+    return FACE_FINDERS[name](models_dir, **device_options(name, device))

@@ -22,10 +22,12 @@ class MtcnnFinder:
         *,
         max_side: int = 640,
         min_score: float = 0.9,
+        device: str = "CPU:0",
     ):
         from mtcnn import MTCNN
 
-        self.model = MTCNN(device="CPU:0")
+        self.device = device  # TensorFlow's name: "GPU:0" when its CUDA build sees the GPU (models.device)
+        self.model = MTCNN(device=device)
         self.max_side, self.min_score = max_side, min_score
 
     @classmethod

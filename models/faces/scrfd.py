@@ -1,4 +1,4 @@
-"""InsightFace SCRFD (ONNX, onnxruntime CPU) loaded from MODELS_DIR through insightface.model_zoo."""
+"""InsightFace SCRFD (ONNX; onnxruntime on the CUDA provider when present, else CPU) from MODELS_DIR."""
 
 from __future__ import annotations
 
@@ -45,13 +45,17 @@ class ScrfdFinder:
         *,
         input_size: int = 640,
         min_score: float = 0.5,
+        providers: tuple[str, ...] = ("CPUExecutionProvider",),
     ):
         from insightface.model_zoo import get_model
 
         self.weights = find_weights(models_dir)
-        self.model = get_model(str(self.weights), providers=["CPUExecutionProvider"])
+        self.providers = tuple(providers)  # models.device.Device.onnx_providers: CUDA first when present
+        self.model = get_model(str(self.weights), providers=list(self.providers))
         self.model.prepare(
-            ctx_id=-1, input_size=(input_size, input_size), det_thresh=min_score
+            ctx_id=0 if "CUDAExecutionProvider" in self.providers else -1,
+            input_size=(input_size, input_size),
+            det_thresh=min_score,
         )
         self.input_size = input_size
 

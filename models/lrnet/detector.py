@@ -64,7 +64,7 @@ class LRNetDetector:
     """LRNet with the "deeper" (DeeperForensics-1.0, upstream's default) or "ff" (FaceForensics++) weights."""
 
     def __init__(self, weights: str = "deeper", models_dir: Optional[Path] = None, *, windows: int = 4,
-                 blocks_per_window: int = 2, max_side: Optional[int] = 1280):
+                 blocks_per_window: int = 2, max_side: Optional[int] = 1280, device: str = "cpu"):
         from models.lrnet.network import load_stream
 
         if weights not in WEIGHT_SETS:
@@ -73,7 +73,8 @@ class LRNetDetector:
             raise WeightsMissing("LRNet needs a models folder (MODELS_DIR) and none is configured.")
         paths = [locate(name, Path(models_dir)) for name in WEIGHT_SETS[weights]]
         self.name = f"lrnet_{weights}"
-        self.g1, self.g2 = (load_stream(p) for p in paths)
+        self.g1, self.g2 = (load_stream(p, device) for p in paths)
+        self.device = device
         self.weights_sha256 = hashlib.sha256("".join(checked_sha256(p) for p in paths).encode()).hexdigest()
         self.windows, self.window_frames, self.max_side = windows, blocks_per_window * BLOCK, max_side
 
@@ -84,9 +85,9 @@ class LRNetDetector:
         if not len(positions):
             return np.zeros(0, dtype=np.float32)
         with torch.inference_mode():
-            p1 = self.g1(torch.from_numpy(np.ascontiguousarray(positions)))[:, 1]
-            p2 = self.g2(torch.from_numpy(np.ascontiguousarray(differences)))[:, 1]
-        return ((p1 + p2) / 2).numpy().astype(np.float32)
+            p1 = self.g1(torch.from_numpy(np.ascontiguousarray(positions)).to(self.device))[:, 1]
+            p2 = self.g2(torch.from_numpy(np.ascontiguousarray(differences)).to(self.device))[:, 1]
+        return ((p1 + p2) / 2).cpu().numpy().astype(np.float32)
 
     def score_sequence(self, landmarks: np.ndarray) -> tuple[float, np.ndarray]:
         """(video score = share of blocks >= 0.5, block scores) of one (T, 136) calibrated sequence."""

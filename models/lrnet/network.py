@@ -66,8 +66,8 @@ def build_stream():
     return _modules()().eval()
 
 
-def load_stream(path: Path):
-    """An LRNet stream with the state dict at `path` loaded strictly; WeightsMismatch for another layout."""
+def load_stream(path: Path, device: str = "cpu"):
+    """An LRNet stream with the state dict at `path` loaded strictly on a torch device; WeightsMismatch otherwise."""
     torch = _torch()
     model = build_stream()
     state = torch.load(str(path), map_location="cpu", weights_only=True)
@@ -75,4 +75,4 @@ def load_stream(path: Path):
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise WeightsMismatch(f"{Path(path).name} is not an LRNet stream state dict: {exc}") from exc
-    return model.eval()
+    return model.to(device).eval()

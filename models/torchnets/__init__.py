@@ -21,7 +21,7 @@ def backbone_status(name: str) -> Optional[str]:
     return getattr(importlib.import_module(module), cls).unavailable()
 
 
-def get_backbone(name: str):
-    """A loaded feature extractor by name (imports torch)."""
+def get_backbone(name: str, device: str = "cpu"):
+    """A loaded feature extractor by name on a torch device (imports torch)."""
     module, cls = BACKBONES[name]
-    return getattr(importlib.import_module(module), cls)()
+    return getattr(importlib.import_module(module), cls)(device=device)

@@ -8,7 +8,7 @@ import numpy as np
 
 
 def load_strict(net, path, layout: str):
-    """The ImageNet weights file loaded into `net` with strict=True (eval mode); WeightsMismatch when it does not fit."""
+    """The ImageNet weights file loaded into `net` strictly (eval mode); WeightsMismatch when it does not fit."""
     import torch
 
     from models.errors import WeightsMismatch
@@ -40,6 +40,13 @@ class TorchFeatures:
     name = ""
     dim = 0
     batch = 16
+    device = "cpu"  # a torch device; to_device() moves the network there
+
+    def to_device(self, device: str) -> "TorchFeatures":
+        """Run on `device` ("cuda:0" or "cpu"); inputs follow the network there."""
+        self.device = device
+        self.net.to(device)
+        return self
 
     def _run(self, crops, fn) -> np.ndarray:
         import torch
@@ -49,8 +56,8 @@ class TorchFeatures:
         outs = []
         with torch.inference_mode():
             for start in range(0, len(crops), self.batch):
-                x = to_tensor(crops[start:start + self.batch], self.size, self.mean, self.std)
-                outs.append(fn(x).float().numpy())
+                x = to_tensor(crops[start:start + self.batch], self.size, self.mean, self.std).to(self.device)
+                outs.append(fn(x).float().cpu().numpy())
         return np.concatenate(outs)
 
     def features(self, crops) -> np.ndarray:

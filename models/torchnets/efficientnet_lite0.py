@@ -114,9 +114,10 @@ class EfficientNetLite0Features(TorchFeatures):
     name, dim, size = "efficientnet_lite0", 1280, 224
     mean, std = (127.0, 127.0, 127.0), (128.0, 128.0, 128.0)
 
-    def __init__(self, path: Optional[Path] = None):
+    def __init__(self, path: Optional[Path] = None, device: str = "cpu"):
         self.net = build(path)
         self.weights = Path(path) if path else weights_path()
+        self.to_device(device)
 
     @classmethod
     def unavailable(cls) -> Optional[str]:
@@ -130,4 +131,4 @@ class EfficientNetLite0Features(TorchFeatures):
     @property
     def classifier_weights(self):
         """(1000, 1280) weights of the ImageNet classifier (for CAM)."""
-        return self.net._fc.weight.detach().numpy()
+        return self.net._fc.weight.detach().cpu().numpy()

@@ -89,9 +89,10 @@ class MobileNetV2Features(TorchFeatures):
     mean = tuple(255 * m for m in IMAGENET_MEAN)
     std = tuple(255 * s for s in IMAGENET_STD)
 
-    def __init__(self, path: Optional[Path] = None):
+    def __init__(self, path: Optional[Path] = None, device: str = "cpu"):
         self.net = build(path)
         self.weights = Path(path) if path else weights_path()
+        self.to_device(device)
 
     @classmethod
     def unavailable(cls) -> Optional[str]:
@@ -105,4 +106,4 @@ class MobileNetV2Features(TorchFeatures):
     @property
     def classifier_weights(self):
         """(1000, 1280) weights of the ImageNet classifier (for CAM)."""
-        return self.net.classifier[1].weight.detach().numpy()
+        return self.net.classifier[1].weight.detach().cpu().numpy()

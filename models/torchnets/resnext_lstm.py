@@ -165,21 +165,24 @@ def preprocess(crops: Sequence[np.ndarray], channels: str = "BGR"):
 
 
 def fake_probability(model, x) -> tuple[float, object]:
-    """(P(fake) = softmax class 0, feature maps) of one preprocessed sequence."""
+    """(P(fake) = softmax class 0, feature maps) of one preprocessed sequence (moved to the model's device)."""
     import torch
 
     with torch.inference_mode():
-        fmap, logits = model(x)
+        fmap, logits = model(x.to(next(model.parameters()).device))
     return float(torch.softmax(logits, dim=1)[0, 0]), fmap
 
 
 class ResNeXtLSTMDetector:
     """A ResNeXt50+LSTM checkpoint applied to a video: first N consecutive frames with a face, one verdict."""
 
-    def __init__(self, checkpoint: Path, *, name: str = "resnext50_lstm", hog_max_side: Optional[int] = None):
+    def __init__(self, checkpoint: Path, *, name: str = "resnext50_lstm", hog_max_side: Optional[int] = None,
+                 device: str = "cpu"):
         from models.weights import checked_sha256
 
         self.model, self.info = load_checkpoint(Path(checkpoint))
+        self.device = device
+        self.model.to(device)
         self.name, self.weights_sha256 = name, checked_sha256(Path(checkpoint))
         self.hog_max_side = hog_max_side  # None: HOG on full frames, as the earlier projects did
 
@@ -233,7 +236,7 @@ class ResNeXtLSTMDetector:
         if not found:
             raise NoFaceError("dlib's HOG detector found no face in the first frames of the video.")
         progress("scoring", 0.6)
-        x = preprocess([c for _, _, c, _ in found], self.info["channels"])
+        x = preprocess([c for _, _, c, _ in found], self.info["channels"]).to(self.device)
         with torch.inference_mode():
             t0 = time.perf_counter()
             _, pooled = self.model.trunk(x)
