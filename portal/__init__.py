@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (auth, jobs, files, admin, generation, review, detector_admin):
         app.register_blueprint(module.bp)
     from portal import api, api_tokens
+    from portal.operations import views as operations
 
-    for module in (api_tokens, api):
+    for module in (api_tokens, api, operations):
         app.register_blueprint(module.bp)

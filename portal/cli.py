@@ -132,10 +132,20 @@ def models_download(names):
 @click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--name", default=None)
-def worker_command(queues, burst, name):
-    """Start a worker that loads models once and runs jobs without forking."""
+@click.option("--gpu", default=None, help="Pin this worker to one GPU (its index, as nvidia-smi counts).")
+@click.option("--cpu", "cpu_only", is_flag=True, help="Run on the CPU even where a GPU is visible.")
+def worker_command(queues, burst, name, gpu, cpu_only):
+    """Start a worker that loads models once and runs jobs without forking (on a GPU when one is visible)."""
     from workers.run import run_worker
 
+    if gpu is not None or cpu_only:  # before any runtime is imported: CUDA reads it once
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1" if cpu_only else str(gpu).strip()
+    if gpu is not None and not cpu_only:
+        from workers.device import current
+
+        if not current().is_gpu:
+            raise click.ClickException(f"--gpu {gpu}: no runtime sees that GPU (a CUDA build of torch, "
+                                       f"onnxruntime-gpu or tensorflow[and-cuda] is needed; `GPU=1 make install`).")
     run_worker(current_app._get_current_object(), queues, burst=burst, name=name)
 
 
@@ -143,12 +153,17 @@ def worker_command(queues, burst, name):
 @with_appcontext
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--workers", "n_workers", default=1, type=int)
-def serve_command(host, port, n_workers):
+@click.option("--workers", "n_workers", default="1", show_default=True,
+              help='Workers to start: a number, or "auto" (one per GPU, pinned; one on a CPU-only host).')
+@click.option("--processes", default="auto", show_default=True,
+              help='Web processes (gunicorn on Linux): a number, or "auto" (one per CPU core, at least 2).')
+def serve_command(host, port, n_workers, processes):
     """Serve the portal with its workers (and the embedded Redis when REDIS_URL is unset)."""
     from portal.launcher import serve
 
-    serve(current_app._get_current_object(), host, port, n_workers)
+    if n_workers != "auto" and not n_workers.isdigit():
+        raise click.BadParameter('a number or "auto"', param_hint="--workers")
+    serve(current_app._get_current_object(), host, port, n_workers, processes)
 
 
 @audit_cli.command("verify")
@@ -193,8 +208,9 @@ def generate_command(source, target, out, swapper, faces, reference, source_face
 def register(app: Flask) -> None:
     from portal import training_cli  # noqa: F401  (adds train / evaluate to the detector group)
     from portal.detector_cli import detector_cli
+    from portal.operations.cli import queue_cli  # also adds purge / retention to the storage group
     from portal.storage_gc import storage_cli
 
-    for command in (users_cli, models_cli, audit_cli, detector_cli, storage_cli, worker_command, serve_command,
-                    generate_command):
+    for command in (users_cli, models_cli, audit_cli, detector_cli, storage_cli, queue_cli, worker_command,
+                    serve_command, generate_command):
         app.cli.add_command(command)

@@ -69,6 +69,9 @@ class Job(db.Model):
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     heartbeat_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    ran_on: Mapped[Optional[str]] = mapped_column(String(255))  # "host X, GPU 0, NVIDIA H200 (139 GB)" or "... CPU"
+    files_removed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # retention or the owner removed them
+    files_hold: Mapped[bool] = mapped_column(Boolean, default=False)  # a supervisor's hold: retention skips it
 
     owner: Mapped[User] = relationship()
     artifacts: Mapped[list["Artifact"]] = relationship(back_populates="job", order_by="Artifact.id")
@@ -102,6 +105,7 @@ class Artifact(db.Model):
     original_name: Mapped[str] = mapped_column(String(255), default="")  # display only, never a path
     storage_key: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    removed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # file removed; the row and hash stay
 
     job: Mapped[Job] = relationship(back_populates="artifacts")
 

@@ -10,6 +10,8 @@ LINKS = [
     ("Review", "review.queue", ("supervisor", "admin")),
     ("Audit log", "review.audit_log", ("supervisor", "admin")),
     ("Detectors", "detectors.index", ("admin",)),
+    ("Workers", "operations.workers", ("supervisor", "admin")),
+    ("Retention", "operations.retention_settings", ("admin",)),
     ("API tokens", "api_tokens.index", ("member", "supervisor", "admin")),
 ]
 

@@ -65,3 +65,42 @@ def remove(rq_id: Optional[str]) -> None:
         RQJob.fetch(rq_id, connection=connection()).cancel()
     except NoSuchJobError:
         pass
+
+
+PAUSED_KEY = "portal:paused-queues"  # a mirror of the database's setting, read by workers before each dequeue
+DEVICE_KEY = "portal:worker-device:{}"  # the device record a worker announced (JSON), by worker name
+
+
+def mirror_paused(names, conn: Optional[Redis] = None) -> None:
+    """Make Redis hold exactly these paused queue names (the database setting is the truth)."""
+    conn = conn or connection()
+    pipe = conn.pipeline()
+    pipe.delete(PAUSED_KEY)
+    if names:
+        pipe.sadd(PAUSED_KEY, *names)
+    pipe.execute()
+
+
+def paused_in(conn: Redis) -> set[str]:
+    return {n.decode() if isinstance(n, bytes) else n for n in conn.smembers(PAUSED_KEY)}
+
+
+def rq_view() -> dict:
+    """RQ's own view: queue lengths, and every registered worker with its device and current RQ job."""
+    import json
+
+    from rq import Worker
+
+    conn = connection()
+    lengths = {name: Queue(name, connection=conn).count for name in QUEUES}
+    workers = []
+    for w in Worker.all(connection=conn):
+        raw = conn.get(DEVICE_KEY.format(w.name))
+        device = json.loads(raw) if raw else {}
+        beat = w.last_heartbeat.replace(tzinfo=None) if w.last_heartbeat else None
+        workers.append({"name": w.name, "host": w.hostname or "", "pid": w.pid, "queues": w.queue_names(),
+                        "state": str(getattr(w.get_state(), "value", w.get_state())),
+                        "rq_job": w.get_current_job_id(), "last_heartbeat": beat,
+                        "device": device.get("summary", "not announced (an older worker)")})
+    return {"queues": lengths, "workers": sorted(workers, key=lambda w: (w["host"], w["name"])),
+            "paused": sorted(paused_in(conn))}

@@ -50,6 +50,7 @@ class JobContext:
             return None
         job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
         job.worker_name = worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        job.ran_on = _ran_on()
         job.stage, job.progress, job.error = "starting", 0.0, None
         db.session.commit()
         ctx = cls(job)
@@ -89,11 +90,17 @@ class JobContext:
             raise Canceled("Canceled by request while running.")
         db.session.close()
 
+    def discard_outputs(self) -> None:
+        """Forget outputs stored so far (a run that starts again records its own)."""
+        self._pending.clear()
+
     def store_file(self, role: str, path: Path, media_type: str, name: str = "") -> None:
         key, size = self.storage.put_file(path)
         self._add(role, key, size, media_type, name)
 
     def store_bytes(self, role: str, data: bytes, media_type: str, name: str = "") -> None:
+        if role == "report_json":
+            data = _with_device(data)
         key, size = self.storage.put_bytes(data)
         self._add(role, key, size, media_type, name)
 
@@ -125,6 +132,29 @@ class JobContext:
         audit.record("job.fail" if status == "failed" else f"job.{status}", None, job, reason=reason,
                      attempt=job.attempts, stage=self._stage, worker=job.worker_name)
         db.session.commit()
+
+
+def _ran_on() -> str:
+    """Where this job runs: "host X, GPU 0, NVIDIA ..." or "host X, CPU" (the worker's device, chosen once)."""
+    from workers.device import current
+
+    return current().record()["summary"][:255]
+
+
+def _with_device(data: bytes) -> bytes:
+    """A JSON report with the device it was made on ("ran_on"), so a verdict says where it was computed."""
+    import json
+
+    from workers.device import current
+
+    try:
+        report = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(report, dict):
+        return data
+    report.setdefault("ran_on", current().record())
+    return json.dumps(report, indent=2).encode()
 
 
 def _defer(job: Job, stage: str) -> None:

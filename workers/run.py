@@ -25,6 +25,10 @@ def reconcile_once(app: Flask, connection, lock_seconds: int = 0) -> dict[str, i
     with app.app_context():
         try:
             counts = reconcile(connection, time_limit=app.config["JOB_TIMEOUT"], lock_seconds=lock_seconds)
+            if not counts.get("skipped"):
+                from workers.upkeep import upkeep
+
+                counts.update(upkeep(connection))
             if any(v for k, v in counts.items() if k != "skipped"):
                 log.info("reconciler: %s", counts)
             return counts
@@ -63,11 +67,24 @@ def wait_for_redis(connection, max_delay: float = 30.0) -> None:
 
 
 def _work(app: Flask, connection, queues, burst: bool, name: str | None) -> None:
+    import json
+
+    from portal.queue import DEVICE_KEY
+    from workers.device import announce
+
     with app.app_context():
         worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
         if name:  # our own registration left by a Redis that blinked: not another live worker
             connection.delete(worker.key)
-        worker.work(burst=burst, logging_level="INFO")
+        device_key = DEVICE_KEY.format(worker.name)
+        connection.set(device_key, json.dumps(announce(worker.name).record()), ex=7 * 24 * 3600)
+        try:
+            worker.work(burst=burst, logging_level="INFO")
+        finally:
+            try:
+                connection.delete(device_key)
+            except RedisError:
+                pass
 
 
 def run_worker(app: Flask, queues=(), *, burst: bool = False, name: str | None = None,

@@ -1,0 +1,1 @@
+"""Operations a lab runs: the workers and queues view, pausing queues, file retention."""
