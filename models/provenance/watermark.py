@@ -57,9 +57,11 @@ class Reading:
         return self.payload is not None and (self.peak >= MIN_PEAK or self.quality >= MIN_QUALITY)
 
 
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
 def _luma(rgb: np.ndarray) -> np.ndarray:
-    rgb = rgb.astype(np.float32)
-    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return rgb.astype(np.float32) @ _LUMA
 
 
 def _tiled(tile: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -87,7 +89,9 @@ def embed(frame_rgb: np.ndarray, payload: int) -> np.ndarray:
 
 
 def _add(frame_rgb: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(frame_rgb.astype(np.float32) + delta[..., None]), 0, 255).astype(np.uint8)
+    """The frame plus a luma change on each of R, G and B, rounded and clipped to 8 bits."""
+    change = np.rint(delta).astype(np.int16)[..., None]
+    return np.clip(frame_rgb.astype(np.int16) + change, 0, 255).astype(np.uint8)
 
 
 def _statistics(luma: np.ndarray) -> np.ndarray:
@@ -102,7 +106,11 @@ def _bit_gains(host: np.ndarray, marked: np.ndarray, signs: np.ndarray) -> np.nd
 
 
 def _norm(detail: np.ndarray) -> np.ndarray:
-    return np.sqrt(masking.blur(detail * detail, NORM_WINDOW) + NORM_FLOOR)
+    """Local RMS of the detail (a box window: several times faster than a Gaussian, as good for a scale)."""
+    import cv2
+
+    side = int(2 * NORM_WINDOW) | 1
+    return np.sqrt(cv2.boxFilter(detail * detail, -1, (side, side), borderType=cv2.BORDER_REFLECT) + NORM_FLOOR)
 
 
 def _whitened(luma: np.ndarray) -> np.ndarray:
