@@ -4,6 +4,12 @@ Prints p50/p95/p99 latency and errors per request kind, and the enqueue-to-start
 Bounded in clients, submissions and time. Usage:
   .venv/bin/python bench/load.py --url http://127.0.0.1:5000 --email admin@lab.local --password ... \
       --video clip.mp4 [--clients 16] [--seconds 30] [--submissions 8]
+
+With --wrk the load comes from wrk (Debian package `wrk`; a C client, so it does not take the server's core the
+way Python threads would): history pages/s and status polls/s (plain, and revalidated with If-None-Match) at
+--connections, with p50 latency. --seed-jobs N first adds N finished jobs for the account (through create_app, so
+run it with the portal's DATABASE_URL). Example:
+  DATABASE_URL=mysql+mysqldb://... .venv/bin/python bench/load.py --wrk --seed-jobs 10000 --email ... --password ...
 """
 
 from __future__ import annotations
@@ -80,12 +86,76 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {q[49]*1000:7.1f} ms  p95 {q[94]*1000:7.1f} ms  p99 {q[98]*1000:7.1f} ms"
 
 
+def seed_jobs(email: str, n: int) -> int:
+    """Add finished detection jobs for the account until it has n; returns one job id (to poll)."""
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from portal import create_app
+    from portal.db import Job, User, utcnow
+    from portal.extensions import db
+
+    with create_app().app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        have = db.session.scalar(select(func.count()).select_from(Job).where(Job.owner_id == user.id))
+        now = utcnow()
+        rows = [{"owner_id": user.id, "kind": "detection", "status": "succeeded", "params": {"frames": 8},
+                 "result": {"verdict": "REAL", "fake_probability": 0.1, "confidence": 0.8}, "progress": 1.0,
+                 "stage": "done",
+                 "attempts": 1, "cancel_requested": False, "created_at": now, "finished_at": now,
+                 "files_hold": False} for _ in range(max(0, n - have))]
+        for start in range(0, len(rows), 2000):
+            db.session.execute(Job.__table__.insert(), rows[start:start + 2000])
+            db.session.commit()
+        return db.session.scalar(select(func.max(Job.id)).where(Job.owner_id == user.id))
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int, headers: tuple[str, ...] = ()) -> tuple[float, str]:
+    """(requests/s, p50) of wrk against one URL; non-2xx/3xx answers fail the run."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk (scripts/system-deps.sh bench)")
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Cookie: {cookie}"]
+    for h in headers:
+        cmd += ["-H", h]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"errors under load:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    return rate, p50
+
+
+def wrk_main(args) -> None:
+    job_id = seed_jobs(args.email, args.seed_jobs)  # 0: adds none, returns the account's newest job
+    session = signed_in(args.url, args.email, args.password)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    status_url = f"{args.url}/jobs/{job_id}/status.json"
+    etag = session.get(status_url, timeout=30).headers.get("ETag", "")
+    seconds, conns = int(min(args.seconds, 120)), min(args.connections, 256)
+    print(f"wrk, {conns} connections, {seconds} s each, job {job_id}")
+    for label, url, headers in (("history pages", f"{args.url}/jobs", ()), ("status polls", status_url, ()),
+                                ("status polls (If-None-Match: 304)", status_url, (f"If-None-Match: {etag}",))):
+        if headers and not etag:
+            continue
+        rate, p50 = wrk(url, cookie, seconds, conns, headers)
+        print(f"  {label:34s} {rate:8.1f}/s  p50 {p50}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", default="http://127.0.0.1:5000")
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
-    p.add_argument("--video", required=True)
+    p.add_argument("--video", help="a clip to submit (the Python-client mode)")
+    p.add_argument("--wrk", action="store_true", help="history pages/s and status polls/s from wrk")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--seed-jobs", type=int, default=0)
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--submissions", type=int, default=8)
@@ -93,6 +163,10 @@ def main() -> None:
     args = p.parse_args()
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("load runs against the loopback interface only")
+    if args.wrk:
+        return wrk_main(args)
+    if not args.video:
+        raise SystemExit("--video is needed without --wrk")
     clients, seconds = min(args.clients, 64), min(args.seconds, 300)
     video = open(args.video, "rb").read()
     first = signed_in(args.url, args.email, args.password)  # once: sign-in is rate-limited per IP and email

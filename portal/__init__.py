@@ -25,10 +25,11 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
-    from portal import cli, errors, headers, nav
+    from portal import cli, conditional, errors, headers, nav
 
     errors.register(app)
     headers.register(app)
+    conditional.register(app)
     cli.register(app)
     nav.register(app)
     from portal import limits, ratelimit

@@ -219,3 +219,16 @@ def test_retention_settings_page(app, browser, users):
     admin.post("/admin/retention", {}, token_page="/admin/retention")
     with app.app_context():
         assert retention.policy()["detection"] == {"inputs": 0, "outputs": 0}
+
+
+def test_status_polls_answer_304_while_nothing_changed(app, browser, users):
+    uid, email, password = users("member")
+    job_id, _ = _job(app, uid, files=(("input_video", _unique("poll")),))
+    b = browser()
+    b.login(email, password)
+    first = b.get(f"/jobs/{job_id}/status.json")
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = b.get(f"/jobs/{job_id}/status.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = _signed_in(browser, users, "member")
+    assert other.get(f"/jobs/{job_id}/status.json", headers={"If-None-Match": first.headers["ETag"]}).status_code == 404
