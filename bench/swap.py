@@ -16,6 +16,7 @@ Usage: python -m bench.swap [--frames 24] [--stride 5] [--target real/X.mp4] [--
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from itertools import islice
@@ -148,8 +149,10 @@ def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames,
     identity = analyse_source(source, swapper, finder)
     own = swap_seconds_per_frame(swapper, identity, frames, faces)
     out = tmp / f"{name}.mp4"
+    cpu = time.process_time()
     result = generate_video(source, target, out, swapper, finder, payload=PAYLOAD,
                             manifest=build_manifest(swapper=name))
+    cpu = (time.process_time() - cpu) / result.frames
     job = result.seconds / result.frames
     if unmarked:
         print(f"{'':14s} without labelling and watermarking: job/swap ratio "
@@ -158,6 +161,10 @@ def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames,
     print(f"{name:14s} speed: swap {own * 1000:.0f} ms/frame | job {job * 1000:.0f} ms/frame ({1 / job:.2f} fps) "
           f"| job/swap ratio {job / own:.2f} (goal <= 1.3)")
     print(f"{'':14s} stage ms/frame (threads overlap, so they add up to more than the job): {stages}")
+    cores = os.cpu_count() or 1
+    print(f"{'':14s} CPU {cpu * 1000:.0f} ms/frame over all threads: on {cores} idle cores the job cannot beat "
+          f"{max(own, cpu / cores) * 1000:.0f} ms/frame (ratio {max(1.0, cpu / cores / own):.2f}); "
+          f"load average now {os.getloadavg()[0]:.1f}")
     q = quality(source, frames, faces, out, finder, name)
     print(f"{'':14s} quality over {q['faces']} faces: identity pass rate {q['identity_pass']:.2f} (goal >= 0.80; "
           f"mean distance {q['identity_mean']:.3f}, target's own {q['identity_before']:.3f}) | mouth correlation "
