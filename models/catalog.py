@@ -33,12 +33,12 @@ CATALOG: dict[str, WeightsFile] = {
     w.name: w
     for w in [
         WeightsFile("sbi_mobilenet_v2", "sbi/sbi_mobilenet_v2.pt", None,
-                    "SBI_SHA256",
+                    "40269444d67b2e1bc35fcbeccb9407e719eaff19aee006f10887320bc7a10e31",
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's SBI detector; shipped in models/builtin", builtin=True),
         WeightsFile("sbi_gru", "sbi/sbi_gru.pt", None,
-                    "SBIGRU_SHA256",
+                    "7403e88df1f3db8cba251b35982760b931598ac50659280468d67af18c1882f7",
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's CNN + GRU detector; shipped in models/builtin", builtin=True),
