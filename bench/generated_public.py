@@ -67,7 +67,8 @@ def main() -> None:
                 scores.append(p)
                 print(f"{'swap ' if label else 'real '} {target:<48} P(fake) {p:.3f}", flush=True)
     m = metrics(labels, scores)
-    print(f"\n{args.detector} on {len(TARGETS)} public targets and their classical swaps: AUC {m['auc']:.3f} "
+    print(f"\n{args.detector} on {len(TARGETS)} public targets and their classical swaps: "
+          f"AUC {m['auc']:.3f} "
           f"[{m['auc_ci95'][0]:.2f}, {m['auc_ci95'][1]:.2f}], accuracy {m['accuracy']:.2f}, log loss {m['log_loss']:.3f}")
 
 

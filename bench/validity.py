@@ -81,6 +81,13 @@ def main() -> None:
     kind = {by_name[k]: float(cal.apply([v])[0]) for k, v in run["cross_kind"].items()}
     rows = rows_for("sbi_mobilenet_v2 (grouped CV)", samples, cv, ("all", "ffpp", "talking_head", "other"))
     rows += rows_for("sbi_mobilenet_v2 (FF++ -> others)", samples, kind, ("all", "talking_head", "other"))
+    extra = args.run / "consistency_scores.json"
+    if extra.is_file():
+        got = json.loads(extra.read_text())
+        rows += rows_for("blend_consistency (grouped CV)", samples, {by_name[k]: v for k, v in got["cv"].items()},
+                         ("all", "ffpp", "talking_head", "other"))
+        rows += rows_for("blend_consistency (FF++ -> others)", samples,
+                         {by_name[k]: v for k, v in got["cross_kind"].items()}, ("all", "talking_head", "other"))
     if "gru" in run:
         gru = {by_name[k]: v for k, v in run["gru"].items()}
         rows += rows_for("sbi_gru (grouped CV)", samples, gru, ("all", "ffpp", "talking_head", "other"))

@@ -37,6 +37,10 @@ CATALOG: dict[str, WeightsFile] = {
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's SBI detector; shipped in models/builtin", builtin=True),
+        WeightsFile("blend_consistency", "consistency/blend_consistency.json", None,
+                    "e7a67ead64b613bbea648539137b2d20cb588c6b15d9b2ec7cb3f079c33e80d4",
+                    "the lab's own model (fitted on the public-dev set: research use inside the lab)", "detector",
+                    "the lab's blend-consistency detector; shipped in models/builtin", builtin=True),
         WeightsFile("sbi_gru", "sbi/sbi_gru.pt", None,
                     "7403e88df1f3db8cba251b35982760b931598ac50659280468d67af18c1882f7",
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "

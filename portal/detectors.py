@@ -8,7 +8,7 @@ from sqlalchemy import select
 from portal.db import DetectorModel
 from portal.extensions import db
 
-RUNNABLE_ARCHITECTURES = ("resnext_lstm", "keras_head", "sbi_frame")
+RUNNABLE_ARCHITECTURES = ("resnext_lstm", "keras_head", "sbi_frame", "consistency")
 
 
 def builtin_status() -> dict[str, str | None]:

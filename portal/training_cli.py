@@ -34,8 +34,9 @@ def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: s
 
 @detector_cli.command("train")
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--recipe", type=click.Choice(["head", "sbi"]), default="head", show_default=True,
-              help="head: a GRU/LSTM/frame head on backbone features; sbi: self-blended images (see models/training).")
+@click.option("--recipe", type=click.Choice(["head", "sbi", "consistency"]), default="head", show_default=True,
+              help="head: a GRU/LSTM/frame head on backbone features; sbi: self-blended images; consistency: the "
+                   "blend-consistency measurements (see models/training).")
 @click.option("--folds", default=4, show_default=True, help="sbi: grouped cross-validation folds.")
 @click.option("--preset", default="densenet169_gru", show_default=True, help="Head preset (see models/heads).")
 @click.option("--backbone", default=None, help="Backbone (default: the preset's).")
@@ -51,6 +52,8 @@ def train(dataset, recipe, folds, preset, backbone, frames, name, out_dir, epoch
     from models.training.train import TrainSettings, train_detector
 
     cfg = current_app.config
+    if recipe == "consistency":
+        return _train_consistency(Path(dataset), name or "consistency_lab", out_dir, folds, face_finder)
     if recipe == "sbi":
         return _train_sbi(Path(dataset), name or "sbi_lab", out_dir, folds, face_finder,
                           epochs if epochs != 60 else None)
@@ -133,3 +136,33 @@ def _register_sbi(weights: Path, card: dict, name: str, dataset: str):
                  "inconclusive_band": card["inconclusive_band"]}, replace=True)
     row.calibration = card["calibration"]
     return row
+
+
+def _train_consistency(dataset: Path, name: str, out_dir, folds: int, face_finder: str) -> None:
+    """The blend-consistency detector on DATASET's face bank: grouped CV, cross-kind test, final fit, registration."""
+    from models.faces import get_face_finder
+    from models.training.consistency import run
+    from models.training.datasets import load_dataset
+    from models.training.facebank import FaceBank
+
+    cfg = current_app.config
+    instance = Path(cfg["STORAGE_DIR"]).parent
+    out = Path(out_dir or instance / "training" / name)
+    try:
+        bank = FaceBank(instance / "facebank", get_face_finder(face_finder, Path(cfg["MODELS_DIR"])))
+        samples = load_dataset(dataset)
+        bank.fill([s.path for s in samples])
+        card = run(samples, bank, out, folds=folds, on_step=click.echo)
+    except ModelsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from models.detectors import headline_metrics
+    from models.weights import sha256_file
+
+    path = out / "blend_consistency.json"
+    row = _fail_clearly(lambda: registry.register_file(
+        name, "consistency", path, Storage(cfg["STORAGE_DIR"]), sha256=sha256_file(path), backbone="",
+        head="logistic regression", dataset=f"{dataset.name} (recipe consistency)",
+        metrics={**headline_metrics(card), "measured_on": card["measured_on"],
+                 "inconclusive_band": card["inconclusive_band"]}, replace=True))
+    click.echo(json.dumps({"registered": row.name, "files": str(out),
+                           "metrics": card["metrics"]["cross_validated"]["all"]}, indent=2, default=str))

@@ -135,9 +135,9 @@ def _verdict(fp, runs, members) -> DetectionResult:
 def heatmaps(runs) -> list[tuple[bytes, str]]:
     """Grad-CAM overlays on the face thumbnails, from the first detector that can explain itself."""
     for runner, result in runs:
-        if hasattr(runner, "heatmaps"):
-            return [(reports.jpeg(rgb), f"frame {f.index}")
-                    for f, rgb in zip(reports.scored_frames(result), runner.heatmaps(result))]
+        overlays = runner.heatmaps(result) if hasattr(runner, "heatmaps") else []
+        if overlays:
+            return [(reports.jpeg(rgb), f"frame {f.index}") for f, rgb in zip(reports.scored_frames(result), overlays)]
     return []
 
 

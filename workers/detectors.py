@@ -61,10 +61,13 @@ class FrameRunner:
         """Grad-CAM of P(fake) over each face thumbnail (upscaled to the model's input), as RGB overlays."""
         import cv2
 
+        from models.detectors.sbi import SbiDetector
         from models.explain.cam import gradcam_keras, overlay
 
-        if not hasattr(self.detector, "model"):  # a torch model: explained by the torch CAM below
+        if isinstance(self.detector, SbiDetector):
             return self._torch_heatmaps(result)
+        if not hasattr(self.detector, "model"):  # no network to explain (the blend-consistency measurements)
+            return []
         model, layer = self._fake_model()
         size = self.detector.input_size
         out = []
@@ -185,8 +188,18 @@ class RegisteredFrameRunner(FrameRunner):
                                     device=device().torch)
 
 
+class RegisteredConsistencyRunner(FrameRunner):
+    """A blend-consistency model the lab fitted (`flask detector train --recipe consistency`)."""
+
+    def __init__(self, row: DetectorModel, config):
+        from models.detectors.consistency import ConsistencyDetector
+
+        self.name, self.config = row.name, config
+        self.detector = ConsistencyDetector(Storage(config["STORAGE_DIR"]).path(row.weights_key), name=row.name)
+
+
 REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner, "keras_head": KerasHeadRunner,
-                                       "sbi_frame": RegisteredFrameRunner}
+                                       "sbi_frame": RegisteredFrameRunner, "consistency": RegisteredConsistencyRunner}
 
 
 def _build(name: str, config) -> Runner:

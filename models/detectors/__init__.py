@@ -65,6 +65,12 @@ def _sbi(weights: Path, name: str, device: str = "cpu") -> FrameDetector:
     return SbiDetector(weights, name=name, device=device)
 
 
+def _consistency(weights: Path, name: str, device: str = "cpu") -> FrameDetector:  # numpy + dlib: CPU
+    from models.detectors.consistency import ConsistencyDetector
+
+    return ConsistencyDetector(weights, name=name)
+
+
 def _sbi_gru(weights: Path, name: str, device: str = "cpu") -> FrameDetector:
     from models.detectors.sbi_sequence import SbiGruDetector
 
@@ -85,6 +91,14 @@ SBI_CARD = {"architecture": "MobileNetV2 ImageNet features + a head trained on s
             "note": "Trained by the lab (recipe sbi); calibrated on groups held out of training."}
 
 DETECTORS: dict[str, DetectorSpec] = {s.name: s for s in [
+    DetectorSpec("blend_consistency", "Lab blend-consistency detector (does the face match its surroundings? ships "
+                 "with the portal)", "frame", ("blend_consistency",), _consistency,
+                 {"architecture": "45 measurements per face crop (sharpness, noise, gradients inside the landmark "
+                                  "hull against the ring around it; boundary gradient; colour shift; power spectrum) "
+                                  "into a logistic regression",
+                  "training_data": SBI_CARD["training_data"],
+                  "note": "Fitted by the lab (recipe consistency); calibrated on groups held out of fitting. Strong "
+                          "on talking-head syntheses, weak on compressed FaceForensics++ swaps."}),
     DetectorSpec("sbi_mobilenet_v2", "Lab SBI detector (MobileNetV2, self-blended images; ships with the portal)",
                  "frame", ("sbi_mobilenet_v2",), _sbi, SBI_CARD),
     DetectorSpec("sbi_gru", "Lab CNN features into a GRU (the SBI network's frame embeddings read in order; ships "
@@ -113,7 +127,8 @@ DETECTORS: dict[str, DetectorSpec] = {s.name: s for s in [
                  _not_a_frame_detector, {"architecture": "LRNet landmark-sequence GRU",
                                          "training_data": "FaceForensics++ (upstream)", "note": _LRNET}),
 ]}
-DEFAULT_ORDER = ("sbi_mobilenet_v2", "meso4_df", "lrnet_deeper", "mesoinception4_df")
+# Best measured first (grouped cross-validated AUC on public-dev: blend_consistency 0.72, sbi_mobilenet_v2 0.62).
+DEFAULT_ORDER = ("blend_consistency", "sbi_mobilenet_v2", "meso4_df", "lrnet_deeper", "mesoinception4_df")
 
 
 def frame_detectors() -> list[str]:

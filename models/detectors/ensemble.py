@@ -21,5 +21,6 @@ def combine(results: list[DetectionResult], probabilities: list[float], threshol
             timings[f"{r.model}.{stage}"] = seconds
     warnings = [w for r in results for w in r.warnings]
     return replace(first, verdict="FAKE" if p >= threshold else "REAL", fake_probability=p,
-                   aggregation=f"mean of {len(results)} detectors", model="ensemble(" + " + ".join(r.model for r in results) + ")",
+                   aggregation=f"mean of {len(results)} detectors",
+                   model="ensemble(" + " + ".join(r.model for r in results) + ")",
                    weights_sha256=weights, timings=timings, warnings=warnings)

@@ -109,7 +109,8 @@ def detect_layout(root: Path) -> str:
     raise DatasetError(f"{root} is in no known layout (DFDC metadata.json, Celeb-DF, FaceForensics++, real/ + fake/).")
 
 
-READERS = {"labels_csv": read_labels_csv, "dfdc": read_dfdc, "celebdf": read_celebdf, "faceforensics": read_faceforensics, "folders": read_folders}
+READERS = {"labels_csv": read_labels_csv, "dfdc": read_dfdc, "celebdf": read_celebdf,
+           "faceforensics": read_faceforensics, "folders": read_folders}
 
 
 def load_dataset(root: Path, layout: Optional[str] = None) -> list[Sample]:

@@ -112,7 +112,8 @@ def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.2:
         out = cv2.GaussianBlur(np.ascontiguousarray(out), (0, 0), rng.uniform(0.4, 1.2))
     if rng.random() < 0.7:
-        ok, data = cv2.imencode(".jpg", np.ascontiguousarray(out), [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 96))])
+        quality = [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 96))]
+        ok, data = cv2.imencode(".jpg", np.ascontiguousarray(out), quality)
         out = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if rng.random() < 0.3:
         out = np.clip(out.astype(np.float32) * rng.uniform(0.9, 1.1) + rng.uniform(-10, 10), 0, 255).astype(np.uint8)

@@ -8,9 +8,10 @@ import pytest
 from models.catalog import CATALOG
 from models.weights import BUILTIN_DIR, sha256_file
 
-SHIPPED = ("sbi_mobilenet_v2", "sbi_gru")
+SHIPPED = ("blend_consistency", "sbi_mobilenet_v2", "sbi_gru")
 # P(fake) of the fixed inputs below, recorded when the weights were committed (torch 2.13 CPU).
-RECORDED = {"sbi_mobilenet_v2": [0.805682, 0.199267, 0.46114], "sbi_gru": [0.852788, 0.060748, 0.218428]}
+RECORDED = {"blend_consistency": [0.815602, 0.0, 0.180528], "sbi_mobilenet_v2": [0.805682, 0.199267, 0.46114],
+            "sbi_gru": [0.852788, 0.060748, 0.218428]}
 
 
 def fixed_crops() -> np.ndarray:

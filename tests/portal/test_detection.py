@@ -115,12 +115,13 @@ def test_cancel_a_queued_and_a_running_job(app, worker, member, media_dir):
 
 
 def test_a_fresh_machine_detects_with_the_shipped_detector(app, member, tmp_path):
-    """No downloaded weights at all: the shipped SBI detector is offered and is the default; MesoNet says why not."""
+    """No downloaded weights at all: the shipped detectors are offered (the best measured is the default); MesoNet
+    says why it is not."""
     old = app.config["MODELS_DIR"]
     app.config["MODELS_DIR"] = str(tmp_path)
     try:
         page = member.get("/detect").get_data(as_text=True)
-        default = re.search(r'<option[^>]*selected[^>]*value="sbi_mobilenet_v2"|<option[^>]*value="sbi_mobilenet_v2"'
+        default = re.search(r'<option[^>]*selected[^>]*value="blend_consistency"|<option[^>]*value="blend_consistency"'
                             r'[^>]*selected', page)
         assert default and "No detector is installed" not in page
         assert "meso4_df" in page and "flask models download meso4_df" in page  # listed as not installed, with why
