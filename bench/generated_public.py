@@ -69,7 +69,8 @@ def main() -> None:
     m = metrics(labels, scores)
     print(f"\n{args.detector} on {len(TARGETS)} public targets and their classical swaps: "
           f"AUC {m['auc']:.3f} "
-          f"[{m['auc_ci95'][0]:.2f}, {m['auc_ci95'][1]:.2f}], accuracy {m['accuracy']:.2f}, log loss {m['log_loss']:.3f}")
+          f"[{m['auc_ci95'][0]:.2f}, {m['auc_ci95'][1]:.2f}], accuracy {m['accuracy']:.2f}, "
+          f"log loss {m['log_loss']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The lab benchmark on the portal's own kind of fakes: classical swaps of real-face clips against the clips.
 
-Makes N target clips from real photos (insightface's t1.jpg, one person per clip), swaps the left person's face of t1.jpg onto each
+Makes N target clips from real photos (insightface's t1.jpg, one person per clip), swaps the left person's face of
+t1.jpg onto each
 with the classical swapper (the portal's generation pipeline: label, watermark, manifest), then scores every
 detector on reals vs fakes with models.benchmark (AUC with a bootstrap 95% interval, accuracy, log loss).
 

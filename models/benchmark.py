@@ -71,7 +71,9 @@ def metrics(labels: Sequence[int], scores: Sequence[Optional[float]], threshold:
     out["accuracy"] = float(accuracy_score(y, p >= threshold))
     if len(np.unique(y)) == 2:
         low, high = bootstrap_auc(y, p)
-        out.update(auc=float(roc_auc_score(y, p)), auc_ci95=[low, high], log_loss=float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])))
+        clipped = np.clip(p, 1e-6, 1 - 1e-6)
+        out.update(auc=float(roc_auc_score(y, p)), auc_ci95=[low, high],
+                   log_loss=float(log_loss(y, clipped, labels=[0, 1])))
     return out
 
 

@@ -129,7 +129,8 @@ CATALOG: dict[str, WeightsFile] = {
                     "Apache-2.0 (keras-applications)", "backbone",
                     "InceptionV3 ImageNet features; Keras md5 bcbd6486424b2319ff4ef7d526e38f63"),
         WeightsFile("keras_inceptionresnetv2", "keras/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                    _KERAS_URL + "inception_resnet_v2/inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5", None,
+                    _KERAS_URL + "inception_resnet_v2/"
+                    "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5", None,
                     "Apache-2.0 (keras-applications)", "backbone",
                     "InceptionResNetV2 ImageNet features; Keras md5 d19885ff4a710c122648d3b5c3b684e4"),
     ]

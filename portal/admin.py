@@ -20,7 +20,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 class NewUserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."),
+                                            Length(max=255)])
     password = PasswordField("Initial password", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Role", choices=[(r, r) for r in ROLES], default="member")
 
@@ -36,8 +37,10 @@ class ActionForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     allow_registration = BooleanField("Anyone may register an account (as a member)")
-    max_queued_per_user = IntegerField("Waiting jobs per user (0: no cap)", validators=[Optional(), NumberRange(0, 10000)])
-    max_running_per_user = IntegerField("Running jobs per user (0: no cap)", validators=[Optional(), NumberRange(0, 1000)])
+    max_queued_per_user = IntegerField("Waiting jobs per user (0: no cap)",
+                                       validators=[Optional(), NumberRange(0, 10000)])
+    max_running_per_user = IntegerField("Running jobs per user (0: no cap)",
+                                        validators=[Optional(), NumberRange(0, 1000)])
     max_upload_mb = IntegerField("Upload limit per file, MB (0: the server's MAX_UPLOAD_MB)",
                                  validators=[Optional(), NumberRange(0, 100000)])
 
@@ -60,7 +63,8 @@ def user_list():
             flash(str(exc), "error")
             refused = True
     rows = db.session.execute(select(User).order_by(User.id)).scalars().all()
-    return render_template("admin/users.html", users=rows, form=form, edit=EditUserForm), 400 if form.errors or refused else 200
+    page = render_template("admin/users.html", users=rows, form=form, edit=EditUserForm)
+    return page, 400 if form.errors or refused else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["POST"])

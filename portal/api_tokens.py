@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Optional
-
 from datetime import timedelta
+from typing import Optional
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
 from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional as OptionalValue
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import Optional as OptionalValue
 
 from portal import audit
 from portal.db import ApiToken, User, utcnow

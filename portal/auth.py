@@ -33,7 +33,8 @@ class PasswordForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."), Length(max=255)])
+    email = EmailField("Email", validators=[DataRequired(), Regexp(EMAIL, message="Enter an email address."),
+                                            Length(max=255)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
@@ -92,7 +93,8 @@ def change_password():
             flash("The current password is wrong.", "error")
         else:
             try:
-                users.set_password(current_user, form.new.data, actor=current_user, keep_session=current_user.session_key)
+                users.set_password(current_user, form.new.data, actor=current_user,
+                                   keep_session=current_user.session_key)
                 if form.revoke_tokens.data:
                     revoked = api_tokens.revoke_all(current_user)
                     audit.record("api_token.revoke_all", current_user, current_user, count=revoked)

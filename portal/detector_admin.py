@@ -37,8 +37,9 @@ class BenchmarkForm(FlaskForm):
 
 
 def _benchmark_form() -> BenchmarkForm:
-    from workers.benchmark import GENERATED_SET, available_sets
     from pathlib import Path
+
+    from workers.benchmark import GENERATED_SET, available_sets
 
     form = BenchmarkForm()
     form.set_name.choices = [(GENERATED_SET, "the portal's own generated videos vs their targets")] + [

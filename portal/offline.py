@@ -35,7 +35,8 @@ def generate_offline(source: str, target: str, out: str, swapper_name: str, face
         bar.refresh()
 
     try:
-        return generate_video(Path(source), Path(target), Path(out), swapper, get_face_finder(face_finder, Path(models_dir)),
+        finder = get_face_finder(face_finder, Path(models_dir))
+        return generate_video(Path(source), Path(target), Path(out), swapper, finder,
                               select=faces, reference=Path(reference) if reference else None, payload=0,
                               manifest=manifest, on_progress=progress,
                               source_face_index=source_face - 1 if source_face else None)

@@ -10,8 +10,8 @@ from portal.extensions import db
 DEFAULTS: dict[str, Any] = {
     "allow_registration": False,
     "max_queued_per_user": 20,  # waiting jobs (queued or awaiting review) per user; 0 = no cap
-    "max_running_per_user": 2,
-    "max_upload_mb": 0,  # per-file upload limit for members; 0 = the server's MAX_UPLOAD_MB  # jobs of one user that workers run at the same time; 0 = no cap
+    "max_running_per_user": 2,  # jobs of one user that workers run at the same time; 0 = no cap
+    "max_upload_mb": 0,  # per-file upload limit for members; 0 = the server's MAX_UPLOAD_MB
 }
 
 

@@ -51,6 +51,45 @@ def trunk(net, x):
     return net.trunk(x)
 
 
+def trunk_fingerprint(net) -> str:
+    """sha1 of the trunk's weights (computed once per network): equal only for the same frozen trunk."""
+    import hashlib
+
+    if not hasattr(net, "_trunk_sha1"):
+        digest = hashlib.sha1()
+        for tensor in net.trunk.state_dict().values():
+            digest.update(tensor.detach().cpu().numpy().tobytes())
+        net._trunk_sha1 = digest.hexdigest()
+    return net._trunk_sha1
+
+
+class TrunkCache:
+    """The frozen trunk's output for the last few crop batches, keyed by their bytes.
+
+    Every lab network shares the same ImageNet trunk weights, so when an ensemble scores one face pass with two of
+    them, the trunk (the costly part) runs once. Only used at inference, where the trunk never changes.
+    """
+
+    def __init__(self, size: int = 8):
+        self.size, self.items = size, {}
+
+    def get(self, net, crops: np.ndarray, device: str = "cpu"):
+        import hashlib
+
+        import torch
+
+        key = (trunk_fingerprint(net), hashlib.sha1(np.ascontiguousarray(crops).tobytes()).hexdigest(), device)
+        if key not in self.items:
+            with torch.inference_mode():
+                self.items[key] = trunk(net, to_input(crops).to(device))
+            while len(self.items) > self.size:
+                self.items.pop(next(iter(self.items)))
+        return self.items[key]
+
+
+TRUNKS = TrunkCache()  # per process: the trunk weights are the same frozen ImageNet ones in every lab network
+
+
 def top(net, h):
     """The trained part: cached trunk output -> one logit per crop."""
     return net.head(h)[:, 0]
@@ -106,8 +145,8 @@ class SbiDetector:
         out = []
         with torch.inference_mode():
             for start in range(0, len(crops), self.batch):
-                x = to_input(crops[start:start + self.batch]).to(self.device)
-                out.append(top(self.net, trunk(self.net, x)).float().cpu().numpy())
+                h = TRUNKS.get(self.net, crops[start:start + self.batch], self.device)
+                out.append(top(self.net, h).float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
     def score(self, crops: np.ndarray) -> np.ndarray:

@@ -69,7 +69,9 @@ class SbiGruDetector:
         import torch
 
         with torch.inference_mode():
-            feats = embed(self.net, sbi.trunk(self.net, sbi.to_input(np.asarray(crops)).to(self.device)))
+            crops = np.asarray(crops)  # in the SBI detector's batches, so both share the cached trunk output
+            feats = torch.cat([embed(self.net, sbi.TRUNKS.get(self.net, crops[i:i + 32], self.device))
+                               for i in range(0, len(crops), 32)])
             p = torch.sigmoid(self.gru(feats[None]))[0].item()
         return np.full(len(crops), p)
 

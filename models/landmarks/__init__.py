@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from models.landmarks.dlib68 import (EYES, FOREHEAD, MOUTH_INNER, Dlib68, dlib_model_path, five_from_68,
-                                     mouth_opening, with_forehead)
+from models.landmarks.dlib68 import (
+    EYES,
+    FOREHEAD,
+    MOUTH_INNER,
+    Dlib68,
+    dlib_model_path,
+    five_from_68,
+    mouth_opening,
+    with_forehead,
+)
 
 LANDMARKERS: dict[str, type] = {"dlib68": Dlib68}
 

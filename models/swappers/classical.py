@@ -12,10 +12,20 @@ from typing import Optional
 import numpy as np
 
 from models.errors import NoFaceError
-from models.swappers.base import SourceIdentity
 from models.landmarks import mouth_opening, with_forehead
-from models.swappers.blend import (colour_transfer, eye_interiors, face_alpha, face_size, inner_hull, keep,
-                                   kept_alpha, mouth_interior, pyramid_blend, shading_match)
+from models.swappers.base import SourceIdentity
+from models.swappers.blend import (
+    colour_transfer,
+    eye_interiors,
+    face_alpha,
+    face_size,
+    inner_hull,
+    keep,
+    kept_alpha,
+    mouth_interior,
+    pyramid_blend,
+    shading_match,
+)
 from models.swappers.occlusion import usable
 from models.swappers.warp import piecewise_affine, triangles
 from models.types import Face

@@ -39,7 +39,8 @@ class InSwapper128:
 
     def prepare(self, source_rgb: np.ndarray, source_face: Face) -> SourceIdentity:
         """The source's ArcFace embedding (computed once per job)."""
-        return SourceIdentity(image=source_rgb, face=source_face, embedding=self.recogniser.embed(source_rgb, source_face))
+        embedding = self.recogniser.embed(source_rgb, source_face)
+        return SourceIdentity(image=source_rgb, face=source_face, embedding=embedding)
 
     def swap(self, frame_rgb: np.ndarray, target_face: Face, identity: SourceIdentity) -> np.ndarray:
         """INSwapper.get on the BGR frame, pasted back only over the face's region."""

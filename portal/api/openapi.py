@@ -41,7 +41,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 
 def _paths(detector_names: list[str]) -> dict[str, Any]:

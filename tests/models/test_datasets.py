@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-from models.training.datasets import (FAKE, REAL, DatasetError, detect_layout, load_dataset, read_celebdf,
-                                      read_dfdc, read_faceforensics, stratified_split)
+from models.training.datasets import (
+    FAKE,
+    REAL,
+    DatasetError,
+    detect_layout,
+    load_dataset,
+    read_celebdf,
+    read_dfdc,
+    read_faceforensics,
+    stratified_split,
+)
 
 
 def touch(path):

@@ -134,7 +134,7 @@ def test_an_ensemble_decodes_and_finds_faces_once(face_video, meso4, finder, mon
 def test_two_people_each_get_a_verdict(media_dir, meso4, finder):
     from tests import videofactory as vf
 
-    two = vf.real_photo("t1")[150:480, 0:560]  # the two leftmost people of t1.jpg
+    two = vf.real_photo("t1")[120:440, 0:430]  # the two leftmost people of t1.jpg (faces at x 52-170, 270-369)
     path = vf.face_video(media_dir / "two_people.mp4", seconds=1.0, photo=two, audio=False)
     result = detect_video(path, meso4, finder, n_frames=6)
     assert len(result.people) == 2 and {p.track for p in result.people} == {0, 1}

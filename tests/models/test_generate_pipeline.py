@@ -75,7 +75,8 @@ def test_largest_only(tmp_path, face_video, source_photo, swapper, finder):
 
 
 def test_target_without_faces_still_produces_a_video(tmp_path, blank_video, source_photo, swapper, finder):
-    result = generate_video(source_photo, blank_video, tmp_path / "o.mp4", swapper, finder, payload=7, manifest=manifest())
+    result = generate_video(source_photo, blank_video, tmp_path / "o.mp4", swapper, finder, payload=7,
+                            manifest=manifest())
     assert result.faces_swapped == 0 and result.frames == probe(blank_video).frames
     assert extract_video(tmp_path / "o.mp4") == 7
 

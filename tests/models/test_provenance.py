@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from models.media import VideoWriter, iter_frames, probe
 from models.provenance import build_manifest, extract, extract_video, read_manifest, to_metadata, visible_mark

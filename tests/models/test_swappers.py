@@ -183,13 +183,15 @@ def tiny_arcface(path: Path, seed: int = 0) -> Path:
     nodes = [helper.make_node("GlobalAveragePool", ["input.1"], ["gap"], name="gap"),
              helper.make_node("Flatten", ["gap"], ["flat"], name="flat"),
              helper.make_node("MatMul", ["flat", "W"], ["683"], name="proj")]
-    graph = helper.make_graph(nodes, "arcface", [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, 112, 112])],
+    graph = helper.make_graph(nodes, "arcface",
+                              [helper.make_tensor_value_info("input.1", TensorProto.FLOAT, [1, 3, 112, 112])],
                               [helper.make_tensor_value_info("683", TensorProto.FLOAT, [1, 512])],
                               [numpy_helper.from_array(w, "W")])
     return _save(graph, path)
 
 
-def tiny_generator(path: Path, size: int, extra_last: np.ndarray | None = None, seed: int = 1) -> tuple[Path, np.ndarray]:
+def tiny_generator(path: Path, size: int, extra_last: np.ndarray | None = None,
+                   seed: int = 1) -> tuple[Path, np.ndarray]:
     """target (1,3,S,S), source (1,512) -> (1,3,S,S) = sigmoid(source @ P) everywhere (a colour set by identity)."""
     from onnx import TensorProto, helper, numpy_helper
 
@@ -203,7 +205,8 @@ def tiny_generator(path: Path, size: int, extra_last: np.ndarray | None = None, 
              helper.make_node("Sigmoid", ["s"], ["output"])]
     io = [helper.make_tensor_value_info("target", TensorProto.FLOAT, [1, 3, size, size]),
           helper.make_tensor_value_info("source", TensorProto.FLOAT, [1, 512])]
-    graph = helper.make_graph(nodes, "gen", io, [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, size, size])], inits)
+    output = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, size, size])
+    graph = helper.make_graph(nodes, "gen", io, [output], inits)
     return _save(graph, path), p
 
 
@@ -269,6 +272,7 @@ def test_simswap_refuses_a_model_of_the_wrong_size(tmp_path):
 
     gen, _ = tiny_generator(tmp_path / "g.onnx", 128)
     conv, _ = tiny_converter(tmp_path / "conv.onnx")
-    files = {"simswap_256": gen, "arcface_converter_simswap": conv, "arcface_w600k_r50": tiny_arcface(tmp_path / "a.onnx")}
+    files = {"simswap_256": gen, "arcface_converter_simswap": conv,
+             "arcface_w600k_r50": tiny_arcface(tmp_path / "a.onnx")}
     with pytest.raises(WeightsMismatch):
         get_swapper("simswap_256", files=files, providers=["CPUExecutionProvider"])

@@ -18,7 +18,8 @@ def test_admin_creates_disables_and_reroles_in_the_browser(app, browser, users):
     _, admin_email, admin_pw = users("admin")
     b = browser()
     b.login(admin_email, admin_pw)
-    r = b.post("/admin/users", {"name": "Dana", "email": "dana@lab.test", "password": "a long secret 7", "role": "member"},
+    r = b.post("/admin/users",
+               {"name": "Dana", "email": "dana@lab.test", "password": "a long secret 7", "role": "member"},
                token_page="/admin/users")
     assert r.status_code == 302
     dana = _user_id(app, "dana@lab.test")
@@ -53,9 +54,10 @@ def test_admin_pages_are_closed_to_other_roles(browser, users, role, path):
 
 
 def test_the_last_admin_cannot_remove_itself(app, browser):
+    from sqlalchemy import select
+
     from portal import users as accounts
     from portal.extensions import db
-    from sqlalchemy import select
 
     with app.app_context():
         admins = db.session.execute(select(User).where(User.role == "admin", User.active)).scalars().all()

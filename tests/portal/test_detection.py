@@ -1,4 +1,4 @@
-"""Detection end to end: upload, a real worker runs the shipped detector, the verdict, its report, plot and thumbnails."""
+"""Detection end to end: upload, a real worker runs the shipped detector, the verdict, report, plot, thumbnails."""
 
 import io
 import json

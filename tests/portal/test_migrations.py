@@ -5,7 +5,6 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 
-
 def test_one_migration_head(app):
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()

@@ -2,7 +2,6 @@
 
 import io
 
-
 from tests.portal.test_detection import submit
 
 

@@ -4,9 +4,7 @@ folder's worker take another folder's jobs (it would look them up in the wrong d
 
 import os
 
-
 from tests.portal.conftest import backend_fixture as portal_backend_fixture
-
 
 # The hardening suites run once, on the production pair (MySQL + Redis) when CI provides it, else on the
 # embedded default; the portal suite (tests/portal) covers both backends for every feature.

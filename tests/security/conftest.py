@@ -60,7 +60,8 @@ def world(app, users):
         from portal.db import ApiToken
 
         token_id = db.session.query(ApiToken).filter_by(prefix=token[:12]).one().id
-        return {"marker": marker, "gen_marker": gen_marker, "owner": (owner_id, email, password), "detection": det.id, "generation": gen.id,
+        return {"marker": marker, "gen_marker": gen_marker, "owner": (owner_id, email, password),
+                "detection": det.id, "generation": gen.id,
                 "files": {a.role: a.id for a in files}, "token": token, "token_id": token_id}
 
 

@@ -167,7 +167,8 @@ def test_the_server_reads_no_body_above_the_upload_limit(app):
     from portal.launcher import waitress_options
 
     options = waitress_options(app)
-    assert app.config["MAX_CONTENT_LENGTH"] <= options["max_request_body_size"] <= app.config["MAX_CONTENT_LENGTH"] + (1 << 20)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    assert limit <= options["max_request_body_size"] <= limit + (1 << 20)
 
 
 def test_api_detection_with_an_ensemble_is_never_a_500(app, as_role, tmp_path):

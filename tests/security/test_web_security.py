@@ -32,7 +32,8 @@ def test_session_cookie_is_httponly_and_samesite(app, users):
 def test_cookies_are_secure_behind_https(backend, users):
     from portal import create_app
 
-    https = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": backend["DATABASE_URL"],
+    https = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                        "SQLALCHEMY_DATABASE_URI": backend["DATABASE_URL"],
                         "REDIS_URL": backend["REDIS_URL"], "SESSION_COOKIE_SECURE": True,
                         "STORAGE_DIR": backend["STORAGE_DIR"]})
     _, email, password = users("member")
