@@ -6,7 +6,7 @@ import threading
 from typing import Any, Callable, Hashable
 
 _cache: dict[Hashable, Any] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a loader may itself ask the cache (the device, a backbone)
 
 
 def get(key: Hashable, load: Callable[[], Any]) -> Any:
