@@ -77,14 +77,12 @@ def test_status_and_auto(shared_weights, tmp_path):
         "mtcnn": None,
     }
     empty = face_finder_status(tmp_path)
-    assert (
-        "not installed" in empty["scrfd"]
-        and "not installed" in empty["yunet"]
-        and empty["mtcnn"] is None
-    )
-    assert get_face_finder("auto", shared_weights).name == "scrfd"
+    # YuNet ships in models/builtin: an empty models folder still has it (and mtcnn, whose wheel holds its weights)
+    assert "not installed" in empty["scrfd"] and empty["yunet"] is None and empty["mtcnn"] is None
+    assert get_face_finder("auto", shared_weights).name == "yunet"  # the fastest first
+    assert get_face_finder("auto", tmp_path).name == "yunet"
     with pytest.raises(Exception, match="cannot run"):
-        get_face_finder("yunet", tmp_path)
+        get_face_finder("scrfd", tmp_path)
 
 
 def test_crop_face_square_margin_and_padding():
