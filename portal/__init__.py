@@ -53,12 +53,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, detector_admin, files, review
+    from portal import admin, auth, detector_admin, files, notifications, review
     from portal.generation import views as generation
     from portal.jobs import views as jobs
 
-    for module in (auth, jobs, files, admin, generation, review, detector_admin):
+    for module in (auth, jobs, files, admin, generation, review, detector_admin, notifications):
         app.register_blueprint(module.bp)
+    notifications.register(app)
     from portal import api, api_tokens
     from portal.operations import views as operations
 

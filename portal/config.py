@@ -42,6 +42,13 @@ def from_environment(instance_path: str) -> dict:
         "C2PA_SIGNING_CERT": os.environ.get("C2PA_SIGNING_CERT", ""),
         "C2PA_SIGNING_KEY": os.environ.get("C2PA_SIGNING_KEY", ""),
         "C2PA_TRUST_ANCHORS": os.environ.get("C2PA_TRUST_ANCHORS", ""),
+        # Notification emails: off unless SMTP_HOST is set (STARTTLS and login when SMTP_USER is set)
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int("SMTP_PORT", 587 if os.environ.get("SMTP_USER") else 25),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", ""),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "PORTAL_URL": os.environ.get("PORTAL_URL", ""),  # links in emails
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 500) * 1024 * 1024,
         "MAX_VIDEO_PIXELS": _int("MAX_VIDEO_PIXELS", 3840 * 2160),
         "MAX_VIDEO_SECONDS": _int("MAX_VIDEO_SECONDS", 600),

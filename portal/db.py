@@ -218,3 +218,16 @@ class PendingGeneration(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Notification(db.Model):
+    """A message to one user in the portal (the badge and the list): a request decided, a job finished."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("jobs.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    read_at: Mapped[Optional[datetime]] = mapped_column(DateTime)

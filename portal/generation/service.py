@@ -8,6 +8,7 @@ from portal import audit, limits
 from portal.db import Consent, Job, Review, User, utcnow
 from portal.extensions import db
 from portal.jobs.service import JobError, add_artifact, finish, send_to_queue
+from portal.notifications import notify
 from portal.uploads import StoredUpload
 
 
@@ -48,6 +49,8 @@ def approve(job: Job, supervisor: User, reason: str = "") -> None:
     """Record the approval, commit, then enqueue on the generation queue."""
     _review(job, supervisor, "approved", reason)
     job.status, job.queued_at, job.stage = "queued", utcnow(), "approved; waiting for a worker"
+    notify(job.owner, f"Your generation request #{job.id} was approved by {supervisor.name}"
+           + (f": {reason}" if reason.strip() else "") + "; it is queued.", job, kind="approved")
     db.session.commit()
     send_to_queue(job)
 

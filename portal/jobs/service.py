@@ -132,6 +132,9 @@ def finish(job: Job, status: str, error: str | None = None) -> None:
         job.stage = "done"
     else:
         job.stage = status
+    from portal.notifications import job_finished
+
+    job_finished(job)
 
 
 def detection_defaults() -> dict[str, Any]:
