@@ -17,8 +17,8 @@ from wtforms.validators import AnyOf, Length
 from portal import audit
 from portal import users as accounts
 from portal.authz import role_required
+from portal.converters import escape_like, page_number
 from portal.db import AuditEvent, Job, User
-from portal.converters import page_number
 from portal.extensions import db
 from portal.generation import service
 from portal.jobs.service import JobError
@@ -29,7 +29,7 @@ SUPERVISORS = ("supervisor", "admin")
 
 class DecisionForm(FlaskForm):
     decision = SelectField("Decision", choices=[("approve", "approve"), ("reject", "reject")],
-                           validators=[AnyOf(["approve", "reject"])])
+                           validators=[AnyOf(["approve", "reject"])])  # sent by the button pressed
     reason = TextAreaField("Reason (shown to the requester; required to reject)", validators=[Length(max=2000)])
 
 
@@ -82,9 +82,15 @@ AUDIT_FILTERS = ("user", "action", "since", "until")
 def _audit_query():
     """Audit events filtered by ?user=email&action=prefix&since=YYYY-MM-DD&until=YYYY-MM-DD."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if email := request.args.get("user", "").strip():
-        user = accounts.find(email)
-        query = query.where(AuditEvent.actor_id == (user.id if user else -1))
+    if who := request.args.get("user", "").strip()[:100]:
+        user = accounts.find(who)
+        if user is not None:  # an exact email: that person only
+            query = query.where(AuditEvent.actor_id == user.id)
+        else:  # part of a name or an email: everyone who matches
+            pattern = f"%{escape_like(who)}%"
+            matching = select(User.id).where(User.email.ilike(pattern, escape="\\") |
+                                             User.name.ilike(pattern, escape="\\"))
+            query = query.where(AuditEvent.actor_id.in_(matching))
     if action := request.args.get("action", "").strip():
         query = query.where(AuditEvent.action.startswith(action[:50]))
     for name, op in (("since", "__ge__"), ("until", "__lt__")):
@@ -99,13 +105,39 @@ def _audit_query():
     return query
 
 
+_USER_KEYS = {"requester_id": "requester", "user_id": "user", "target_user_id": "user", "owner_id": "owner"}
+
+
+def readable_details(events) -> dict[int, list[tuple[str, str]]]:
+    """Each event's details as (label, text) pairs a person reads: people by name, empty values left out."""
+    ids = {v for e in events for k, v in (e.details or {}).items() if k in _USER_KEYS and isinstance(v, int)}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    out = {}
+    for e in events:
+        pairs = []
+        for key, value in (e.details or {}).items():
+            if value in (None, "", [], {}):
+                continue
+            if key in _USER_KEYS:
+                pairs.append((_USER_KEYS[key], names.get(value, f"user #{value}")))
+            elif key.endswith("sha256") and isinstance(value, str):
+                pairs.append((key.replace("_", " "), value[:12] + "…"))
+            elif isinstance(value, (dict, list)):
+                pairs.append((key.replace("_", " "), json.dumps(value, ensure_ascii=False)[:200]))
+            else:
+                pairs.append((key.replace("_", " "), str(value)))
+        out[e.id] = pairs
+    return out
+
+
 @bp.route("/audit")
 @role_required(*SUPERVISORS)
 def audit_log():
     page = db.paginate(_audit_query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
     filters = {k: request.args[k] for k in AUDIT_FILTERS if request.args.get(k)}  # never url_for's own arguments
-    return render_template("review/audit.html", page=page, actions=actions, args=request.args, filters=filters)
+    return render_template("review/audit.html", page=page, actions=actions, args=request.args, filters=filters,
+                           details=readable_details(page.items))
 
 
 @bp.route("/audit.csv")

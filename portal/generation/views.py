@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.generation import precheck, service
 from portal.jobs.service import JobError
@@ -94,15 +94,41 @@ def _check_source_faces(pending: dict):
     rgb = read_image(storage().path(pending["source"]["key"]))
     boxes = precheck.find_faces(rgb, current_app.config["MODELS_DIR"])
     if not boxes:
-        flash("No face was found in the source photo; use a photo where one face is clearly visible.", "error")
-        return redirect(url_for("generation.new"))
+        return _form_again(pending, "No face was found in the source photo; use a photo where one face is clearly "
+                           "visible.", source_error="No face was found in this photo.")
     if len(boxes) == 1:
         pending["params"]["source_face_box"] = list(boxes[0])
         return _create(pending)
     pending["boxes"] = [list(b) for b in boxes]
     session["pending_generation"] = precheck.hold(current_user, pending)
-    return render_template("generation/choose_face.html", form=ChooseFaceForm(), count=len(boxes),
-                           preview=precheck.numbered_preview(rgb, boxes))
+    return _choose_page(ChooseFaceForm(), rgb, boxes)
+
+
+def _form_again(pending: dict, message: str, source_error: str = ""):
+    """The request form filled with what the user wrote (a browser never refills file fields: it says so)."""
+    form = GenerationForm(formdata=None, swapper=pending["params"]["swapper"], faces=pending["params"]["faces"],
+                          purpose=pending["params"]["purpose"], consent_subject=pending["consent"]["subject"],
+                          consent=True)
+    form.swapper.choices = _swapper_choices()
+    if source_error:
+        form.source.errors = [source_error]
+    flash(f"{message} What you wrote is kept; choose the files again.", "error")
+    return render_template("generation/new.html", form=form), 400
+
+
+def _choose_page(form: ChooseFaceForm, rgb, boxes, status: int = 200):
+    return render_template("generation/choose_face.html", form=form, count=len(boxes),
+                           preview=precheck.numbered_preview(rgb, boxes)), status
+
+
+def _choose_again(form: ChooseFaceForm, pending: dict):
+    """The numbered photo again with the error beside the number: the request and its files are still held."""
+    from models.media import read_image
+
+    boxes = pending["boxes"]
+    if not form.face.errors:
+        form.face.errors = [f"There is no face {form.face.data}: choose a number from 1 to {len(boxes)}."]
+    return _choose_page(form, read_image(storage().path(pending["source"]["key"])), boxes, 400)
 
 
 @bp.route("/generate/choose-face", methods=["POST"])
@@ -110,13 +136,12 @@ def _check_source_faces(pending: dict):
 def choose_face():
     form = ChooseFaceForm()
     pending_id = session.get("pending_generation")
-    if not isinstance(pending_id, int) or not form.validate_on_submit():
-        flash("Choose one of the numbered faces (or start the request again).", "error")
+    pending = precheck.peek(current_user, pending_id) if isinstance(pending_id, int) else None
+    if pending is None:
+        flash("This choice is no longer held; start the request again.", "error")
         return redirect(url_for("generation.new"))
-    pending = precheck.peek(current_user, pending_id)
-    if pending is None or form.face.data > len(pending["boxes"]):
-        flash("Choose one of the numbered faces (or start the request again).", "error")
-        return redirect(url_for("generation.new"))
+    if not form.validate_on_submit() or form.face.data > len(pending["boxes"]):
+        return _choose_again(form, pending)
     pending = precheck.take(current_user, pending_id)  # one use: a replayed cookie finds nothing
     session.pop("pending_generation", None)
     if pending is None:
@@ -133,8 +158,7 @@ def _create(pending: dict):
         job = service.create_request(current_user, uploads["source"], uploads["target"], pending["params"],
                                      pending["consent"], uploads["evidence"], uploads["reference"])
     except (LimitExceeded, JobError) as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("generation.new"))
+        return _form_again(pending, str(exc))
     flash(f"Request #{job.id} sent; a supervisor will review it.", "info")
     return redirect(url_for("jobs.show", job_id=job.id))
 
@@ -145,3 +169,32 @@ def _forget_stale_choice():
         pending_id = session.pop("pending_generation", None)
         if isinstance(pending_id, int) and current_user.is_authenticated:
             precheck.take(current_user, pending_id)
+
+
+@bp.route("/jobs/<int:job_id>/chosen-face.jpg")
+@login_required
+def chosen_face(job_id: int):
+    """The face of the source photo this request uses, cropped with a margin (for the job and review pages)."""
+    import io
+
+    from flask import abort, send_file
+
+    from models.media import read_image
+    from portal.authz import get_job_for
+    from portal.reports import jpeg
+
+    job = get_job_for(current_user, job_id)
+    box, source = (job.params or {}).get("source_face_box"), job.artifact("source_photo")
+    if job.kind != "generation" or not box or source is None:
+        abort(404)
+    path = storage().path(source.storage_key)
+    if not path.is_file():
+        abort(410, description="The source photo is no longer stored.")
+    rgb = read_image(path)
+    x1, y1, x2, y2 = (float(v) for v in box[:4])
+    pad = 0.25 * max(x2 - x1, y2 - y1)
+    h, w = rgb.shape[:2]
+    crop = rgb[max(0, int(y1 - pad)):min(h, int(y2 + pad)), max(0, int(x1 - pad)):min(w, int(x2 + pad))]
+    if crop.size == 0:
+        abort(404)
+    return send_file(io.BytesIO(jpeg(crop)), mimetype="image/jpeg", max_age=0)

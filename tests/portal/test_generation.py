@@ -179,8 +179,9 @@ def test_source_without_a_face_is_refused(people, small_target):
     import numpy as np
 
     r = request_swap(people["member"], jpeg(np.full((300, 300, 3), 128, np.uint8)), small_target)
-    assert r.status_code == 302
-    assert "No face was found in the source photo" in people["member"].get("/generate").get_data(as_text=True)
+    page = r.get_data(as_text=True)  # the form again, with what the member wrote kept
+    assert r.status_code == 400 and "No face was found in the source photo" in page
+    assert "Consented demo for the lab seminar" in page and 'value="Person A"' in page
 
 
 def test_consent_is_required(people, small_target):
