@@ -84,6 +84,16 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.before_app_request
+def _generated_password_first():
+    """A first admin signed in with the printed password is sent to choose their own before anything else."""
+    if (current_user.is_authenticated and request.endpoint not in ("auth.change_password", "auth.logout", "static")
+            and request.blueprint != "api" and users.must_change_password(current_user)):
+        flash("You signed in with the generated password: choose your own before going on.", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -95,6 +105,7 @@ def change_password():
             try:
                 users.set_password(current_user, form.new.data, actor=current_user,
                                    keep_session=current_user.session_key)
+                users.password_changed(current_user)
                 if form.revoke_tokens.data:
                     revoked = api_tokens.revoke_all(current_user)
                     audit.record("api_token.revoke_all", current_user, current_user, count=revoked)

@@ -89,7 +89,14 @@ def users_ensure_admin(email):
         click.echo("an admin exists")
         return
     password = os.environ.get("PORTAL_ADMIN_PASSWORD") or secrets.token_urlsafe(12) + "7"
-    _commit_or_fail(lambda: accounts.create(email, "Administrator", password, "admin"))
+
+    def create():
+        admin = accounts.create(email, "Administrator", password, "admin")
+        if not os.environ.get("PORTAL_ADMIN_PASSWORD"):  # a printed password: asked to change it at first sign-in
+            db.session.flush()
+            accounts.require_password_change(admin)
+
+    _commit_or_fail(create)
     shown = "from PORTAL_ADMIN_PASSWORD" if os.environ.get("PORTAL_ADMIN_PASSWORD") else password
     click.echo(f"first admin: {email}  password: {shown}  (change it after signing in)")
 

@@ -54,7 +54,44 @@ def index():
     rows = db.session.execute(select(DetectorModel).order_by(DetectorModel.name)).scalars().all()
     runs = db.session.execute(select(Job).where(Job.kind == "benchmark").order_by(Job.id.desc()).limit(20)).scalars()
     return render_template("detectors/index.html", rows=rows, builtin=detectors.builtin_status(),
-                           upload=UploadForm(), bench=_benchmark_form(), action=ActionForm(), runs=list(runs))
+                           upload=UploadForm(), bench=_benchmark_form(), action=ActionForm(), runs=list(runs),
+                           default=_default_form(), components=_components())
+
+
+class DefaultForm(FlaskForm):
+    detector = SelectField("Default detector of new checks", validators=[DataRequired()])
+
+
+def _default_form() -> DefaultForm:
+    form = DefaultForm(detector=detectors.default_choice())
+    form.detector.choices = detectors.choices()
+    return form
+
+
+def _components() -> dict[str, dict[str, str | None]]:
+    """What can run here besides detectors: swappers and face finders, each None or the reason it cannot."""
+    from models.faces import face_finder_status
+    from models.swappers import swapper_status
+
+    models_dir = current_app.config["MODELS_DIR"]
+    return {"Face swappers": swapper_status(models_dir), "Face finders": face_finder_status(models_dir)}
+
+
+@bp.route("/default", methods=["POST"])
+@role_required("admin")
+def set_default():
+    """Any usable detector, built-in or registered, as the one new checks start with."""
+    form = _default_form()
+    if form.validate_on_submit():
+        from portal import settings
+
+        settings.put("default_detector", form.detector.data)
+        audit.record("detector.default", current_user, None, detector=form.detector.data)
+        db.session.commit()
+        flash(f"{form.detector.data} is now the default detector of new checks.", "info")
+    else:
+        flash("Choose a detector that can run here.", "error")
+    return redirect(url_for("detectors.index"))
 
 
 @bp.route("/<int:model_id>/default", methods=["POST"])

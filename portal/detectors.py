@@ -41,10 +41,12 @@ def choices() -> list[tuple[str, str]]:
 
 def default_choice() -> str | None:
     from models.detectors import DEFAULT_ORDER
+    from portal import settings
 
     usable = [name for name, _ in choices()]
     row = db.session.execute(select(DetectorModel).where(DetectorModel.is_default)).scalars().first()
-    for preferred in ([row.name] if row else []) + list(DEFAULT_ORDER):
+    chosen = settings.get("default_detector")  # the admin's choice in the browser, when it can still run
+    for preferred in ([chosen] if chosen else []) + ([row.name] if row else []) + list(DEFAULT_ORDER):
         if preferred in usable:
             return preferred
     return usable[0] if usable else None

@@ -83,3 +83,28 @@ def _keep_an_admin(user: User, role: str = "admin", active: bool = True) -> None
     admins = db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active))
     if admins <= 1:
         raise AccountError("This is the last active admin; make another admin first.")
+
+
+PASSWORD_CHANGE = "password_change_required"  # setting: ids of users who must choose their own password first
+
+
+def require_password_change(user: User) -> None:
+    """Ask this user to choose a new password before anything else (the caller commits)."""
+    from portal import settings
+
+    ids = set(settings.get(PASSWORD_CHANGE) or [])
+    settings.put(PASSWORD_CHANGE, sorted(ids | {user.id}))
+
+
+def must_change_password(user: User) -> bool:
+    from portal import settings
+
+    return user.id in (settings.get(PASSWORD_CHANGE) or [])
+
+
+def password_changed(user: User) -> None:
+    """The user chose their own password: no longer asked (the caller commits)."""
+    from portal import settings
+
+    ids = [i for i in settings.get(PASSWORD_CHANGE) or [] if i != user.id]
+    settings.put(PASSWORD_CHANGE, ids)
