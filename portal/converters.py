@@ -19,3 +19,8 @@ def page_number(raw) -> int:
         return min(max(int(raw), 1), 100_000)
     except (TypeError, ValueError):
         return 1
+
+
+def escape_like(text: str) -> str:
+    """A user's search text taken literally inside a LIKE pattern (used with escape="\\")."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

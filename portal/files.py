@@ -14,17 +14,47 @@ from portal.storage import Storage
 
 bp = Blueprint("files", __name__)
 
-# Roles whose bytes the portal itself produced; only these may be shown inline in the page.
-INLINE_ROLES = {"thumbnail", "plot", "output_video", "heatmap", "source_photo", "reference_photo"}
+# Roles whose bytes the portal itself produced, or uploads it checked by their magic bytes and probed; only these
+# may be shown inline in the page, and only with one of the media types a browser plays or shows and never runs.
+INLINE_ROLES = {"thumbnail", "plot", "comparison_plot", "output_video", "heatmap", "source_photo", "reference_photo",
+                "input_video", "target_video"}
+INLINE_TYPES = {"video/mp4", "video/webm", "video/quicktime", "image/jpeg", "image/png", "image/webp", "image/bmp"}
+# Views of whole videos are audited like downloads (a player's later range requests are not new views).
+AUDITED_VIEWS = {"output_video", "input_video", "target_video"}
 _EXTENSIONS = {"video/mp4": ".mp4", "application/json": ".json", "application/pdf": ".pdf", "image/png": ".png",
                "image/jpeg": ".jpg", "video/webm": ".webm", "text/csv": ".csv"}
 
 
+_WORDS = {"report_pdf": "report", "report_json": "report", "input_video": "", "target_video": "",
+          "output_video": "swapped", "plot": "timeline", "comparison_plot": "detectors"}
+_SINGLE = {"report_pdf", "report_json", "input_video", "target_video", "output_video", "plot", "comparison_plot",
+           "source_photo", "reference_photo", "provenance_json", "consent_evidence"}
+
+
+def slug(name: str, limit: int = 40) -> str:
+    """'My Holiday (2).mp4' -> 'my-holiday-2': lower-case ASCII letters, digits and hyphens only."""
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    text = re.sub(r"[^a-z0-9]+", "-", stem.lower().encode("ascii", "ignore").decode())
+    return text.strip("-")[:limit].strip("-")
+
+
+def users_file(job) -> str:
+    """The name the user gave the job's main input (detection: the video; generation: the target)."""
+    for role in ("input_video", "target_video"):
+        if a := job.artifact(role):
+            return a.original_name or ""
+    return ""
+
+
 def download_name(artifact) -> str:
-    """A safe ASCII name built from the job and role, never the user's file name."""
+    """'job12-my-holiday-report.pdf': the job, a slug of the user's file and what the file is; plain ASCII."""
     ext = _EXTENSIONS.get(artifact.media_type, ".bin")
     role = re.sub(r"[^a-z0-9_]", "", artifact.role)
-    return f"job{artifact.job_id}-{role}-{artifact.id}{ext}"
+    word = _WORDS.get(role, role.replace("_", "-"))
+    parts = [f"job{artifact.job_id}", slug(users_file(artifact.job)), word]
+    if role not in _SINGLE:
+        parts.append(str(artifact.id))
+    return "-".join(p for p in parts if p) + ext
 
 
 def _send(artifact, as_attachment: bool):
@@ -52,10 +82,10 @@ def download(artifact_id: int):
 @login_required
 def view(artifact_id: int):
     artifact = get_artifact_for(current_user, artifact_id)
-    if artifact.role not in INLINE_ROLES:
+    if artifact.role not in INLINE_ROLES or artifact.media_type not in INLINE_TYPES:
         abort(404)
     first_range = request.range is None or request.range.ranges[0][0] == 0
-    if artifact.role == "output_video" and first_range:  # a player's later range requests are not new views
+    if artifact.role in AUDITED_VIEWS and first_range:
         audit.record("file.view", current_user, artifact, job_id=artifact.job_id, role=artifact.role)
         db.session.commit()
     return _send(artifact, as_attachment=False)

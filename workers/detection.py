@@ -157,14 +157,25 @@ def run(ctx: JobContext) -> None:
 
 
 def _store(ctx: JobContext, result: DetectionResult, members, origin: dict, heat) -> None:
-    """Reports, plot, thumbnails and heatmaps as artifacts; the summary on the row. origin: provenance, credentials."""
+    """Reports, plots, thumbnails and heatmaps as artifacts; the summary on the row. origin: provenance, credentials.
+
+    An ensemble keeps every detector's frames in `models`; the report's `frames` are then the combined ones."""
+    job = db.session.get(Job, ctx.job_id)
+    source = job.artifact("input_video")
+    about = {"input_name": source.original_name if source else "", "requester": job.owner.name,
+             "requester_email": job.owner.email}
     report = reports.detection_report(result, job_id=ctx.job_id, input_sha256=ctx.input_sha256["input_video"])
-    report.update({**origin, "models": members,
+    report.update({**origin, **about, "models": members,
                    "calibrated_fake_probability": members[0]["calibrated_fake_probability"] if len(members) == 1
                    else None})
+    if len(members) > 1:
+        report["frames"] = reports.combined_frames(members)
     ctx.store_bytes("report_json", json.dumps(report, indent=2).encode(), "application/json")
-    plot = reports.score_timeline_png(result)
+    plot = reports.score_timeline_png(result, members)
     ctx.store_bytes("plot", plot, "image/png", "score timeline")
+    comparison = reports.comparison_png(members, result.fake_probability) if len(members) > 1 else None
+    if comparison:
+        ctx.store_bytes("comparison_plot", comparison, "image/png", "detectors side by side")
     thumbs = [(reports.jpeg(t), f"frame {f.index} · P(fake) {f.fake_probability:.2f}")
               for f, t in zip(reports.scored_frames(result), result.thumbnails)]
     for data, caption in thumbs:
@@ -173,7 +184,10 @@ def _store(ctx: JobContext, result: DetectionResult, members, origin: dict, heat
         ctx.store_bytes("heatmap", data, "image/jpeg", caption)
     cards = [model_cards.card(m["model"]) for m in members]
     db.session.close()
-    ctx.store_bytes("report_pdf", build_pdf(report, cards, plot, thumbs, heat), "application/pdf", "verdict report")
+    ctx.store_bytes("report_pdf", build_pdf(report, cards, plot, thumbs, heat, comparison), "application/pdf",
+                    "verdict report")
     summary = {**reports.detection_summary(result), **origin, "models": members,
-               "calibrated_fake_probability": report["calibrated_fake_probability"]}
+               "calibrated_fake_probability": report["calibrated_fake_probability"],
+               "video": report["video"], "input_name": about["input_name"],
+               "plot_series": [s["label"] for s in reports.timeline_series(result, members)]}
     ctx.succeed(summary, model_versions={m["model"]: m["weights_sha256"] for m in members})

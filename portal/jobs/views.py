@@ -2,36 +2,55 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from datetime import datetime, timedelta
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from portal import detectors
 from portal.authz import can_cancel_job, can_rerun_job, get_job_for
-from portal.db import JOB_KINDS, JOB_STATUSES, Job
-from portal.converters import page_number
+from portal.converters import escape_like, page_number
+from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
 from portal.extensions import db
 from portal.jobs import service
 from portal.limits import LimitExceeded
 from portal.storage import Storage
-from portal.uploads import UploadError, accept_detection_input
+from portal.uploads import UploadError, accept_detection_input, release
 
 bp = Blueprint("jobs", __name__)
+INPUT_ROLES = ("input_video", "target_video")
 
 AGGREGATIONS = [("mean", "mean of frame scores"), ("confident", "confident frames (DFDC winner's rule)")]
 
 
 class DetectionForm(FlaskForm):
-    video = FileField("Video or photo", validators=[FileRequired("Choose a video or a photo.")])
+    video = MultipleFileField("Videos or photos (choose several to check each: one job per file)",
+                              validators=[lambda form, field: _some_file(field)])
     detector = SelectField("Detector", validators=[DataRequired()])
     ensemble = SelectMultipleField("Also ask (an ensemble: the mean of the detectors' probabilities)",
                                    validators=[Optional()])
     frames = IntegerField("Frames to sample", default=32, validators=[NumberRange(4, 128)])
     aggregation = SelectField("Aggregation", choices=AGGREGATIONS, default="mean")
+
+
+MAX_FILES = 20
+
+
+def _some_file(field) -> None:
+    files = [f for f in field.data or [] if getattr(f, "filename", "")]
+    if not files:
+        raise ValidationError("Choose a video or a photo.")
+    if len(files) > MAX_FILES:
+        raise ValidationError(f"Choose at most {MAX_FILES} files at once.")
+    field.data = files
 
 
 class ActionForm(FlaskForm):
@@ -48,21 +67,51 @@ def index():
     return redirect(url_for("jobs.history"))
 
 
+MEMBER_KINDS = ("detection", "generation")
+
+
+def kinds_for(user) -> tuple[str, ...]:
+    """The kinds a person can have: benchmarks and model checks are an admin's."""
+    return JOB_KINDS if user.role == "admin" else MEMBER_KINDS
+
+
+def _day(value: str):
+    try:
+        return datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
 @bp.route("/jobs")
 @login_required
 def history():
-    kind, status = request.args.get("kind", ""), request.args.get("status", "")
-    query = select(Job).order_by(Job.id.desc())
+    """The user's jobs (an admin: anyone's), filtered by kind, status, file name and day."""
+    args = {k: request.args.get(k, "").strip() for k in ("kind", "status", "q", "since", "until", "batch")}
+    query = select(Job).options(selectinload(Job.artifacts)).order_by(Job.id.desc())
     if current_user.role != "admin" or request.args.get("mine", "1") == "1":
         query = query.where(Job.owner_id == current_user.id)
-    if kind in JOB_KINDS:
-        query = query.where(Job.kind == kind)
-    if status in JOB_STATUSES:
-        query = query.where(Job.status == status)
+    if args["kind"] in kinds_for(current_user):
+        query = query.where(Job.kind == args["kind"])
+    if args["status"] in JOB_STATUSES:
+        query = query.where(Job.status == args["status"])
+    if args["q"]:
+        named = select(Artifact.job_id).where(Artifact.role.in_(INPUT_ROLES),
+                                              Artifact.original_name.ilike(f"%{escape_like(args['q'][:100])}%",
+                                                                           escape="\\"))
+        query = query.where(Job.id.in_(named))
+    if re.fullmatch(r"[0-9a-f]{8}", args["batch"]):  # the files of one submission
+        query = query.where(Job.params["batch"]["id"].as_string() == args["batch"])
+    if since := _day(args["since"]):
+        query = query.where(Job.created_at >= since)
+    if until := _day(args["until"]):
+        query = query.where(Job.created_at < until + timedelta(days=1))
     page = db.paginate(query, page=page_number(request.args.get("page")),
                        per_page=current_app.config["JOBS_PER_PAGE"], error_out=False)
-    return render_template("jobs/history.html", page=page, kind=kind, status=status,
-                           kinds=JOB_KINDS, statuses=JOB_STATUSES)
+    filters = {k: v for k, v in args.items() if v}
+    if request.args.get("mine"):
+        filters["mine"] = request.args["mine"]
+    return render_template("jobs/history.html", page=page, args=args, filters=filters,
+                           kinds=kinds_for(current_user), statuses=JOB_STATUSES)
 
 
 @bp.route("/detect", methods=["GET", "POST"])
@@ -74,20 +123,33 @@ def new_detection():
     if request.method == "GET" and (default := detectors.default_choice()):
         form.detector.data = default
     if form.validate_on_submit():
+        uploads = []
         try:
-            upload = accept_detection_input(form.video.data, storage())
+            for file in form.video.data:
+                uploads.append(accept_detection_input(file, storage()))
         except UploadError as exc:
-            flash(str(exc), "error")
+            release(storage(), [u.key for u in uploads])
+            name = f"{file.filename}: " if len(form.video.data) > 1 else ""
+            flash(f"{name}{exc} Nothing was submitted.", "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
         chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
         params = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
                   "aggregation": form.aggregation.data}
+        if len(uploads) > 1:
+            params["batch"] = {"id": uuid.uuid4().hex[:8], "size": len(uploads)}
+        jobs = []
         try:
-            job = service.create_detection(current_user, upload, params)
+            for upload in uploads:
+                jobs.append(service.create_detection(current_user, upload, dict(params)))
         except LimitExceeded as exc:
-            flash(str(exc), "error")
-            return render_template("jobs/new_detection.html", form=form, missing=missing), 429
-        return redirect(url_for("jobs.show", job_id=job.id))
+            release(storage(), [u.key for u in uploads[len(jobs):]])
+            flash(str(exc) + (f" {len(jobs)} of {len(uploads)} files were submitted." if jobs else ""), "error")
+            if not jobs:
+                return render_template("jobs/new_detection.html", form=form, missing=missing), 429
+        if len(jobs) == 1:
+            return redirect(url_for("jobs.show", job_id=jobs[0].id))
+        flash(f"{len(jobs)} checks submitted together: " + ", ".join(f"#{j.id}" for j in jobs) + ".", "info")
+        return redirect(url_for("jobs.history", batch=params["batch"]["id"]))
     return render_template("jobs/new_detection.html", form=form, missing=missing), 400 if form.errors else 200
 
 
@@ -104,18 +166,61 @@ def show(job_id: int):
         from portal.model_cards import card
 
         names = [m["model"] for m in job.result.get("models") or []] or [job.result.get("model", "")]
-        extra = {"cards": [card(name) for name in names]}
-    return render_template("jobs/show.html", job=job, action=ActionForm(),
+        extra = {"cards": [card(name) for name in names], "faces": face_pairs(job)}
+    return render_template("jobs/show.html", job=job, action=ActionForm(), files=file_groups(job),
                            can_cancel=can_cancel_job(current_user, job) and job.is_active,
                            can_rerun=can_rerun_job(current_user, job) and job.status in service.RERUNNABLE, **extra)
+
+
+DERIVED_ROLES = ("thumbnail", "heatmap")
+_FRAME = re.compile(r"frame (\d+)")
+
+
+def face_pairs(job: Job) -> list[dict]:
+    """Each scored face with the heatmap of the same frame (matched by the frame number in their captions)."""
+    heat = {}
+    for a in job.artifacts_with("heatmap"):
+        if m := _FRAME.match(a.original_name or ""):
+            heat.setdefault(int(m.group(1)), a)
+    pairs = []
+    for a in job.artifacts_with("thumbnail"):
+        m = _FRAME.match(a.original_name or "")
+        pairs.append({"thumbnail": a, "heatmap": heat.get(int(m.group(1))) if m else None})
+    return pairs
+
+
+def file_groups(job: Job) -> tuple[list, list[tuple[str, list]]]:
+    """(files listed one per row, [(role, derived images)]): dozens of face crops and heatmaps fold into one row."""
+    single = [a for a in job.artifacts if a.role not in DERIVED_ROLES]
+    groups = [(role, job.artifacts_with(role)) for role in DERIVED_ROLES if job.artifacts_with(role)]
+    return single, groups
 
 
 @bp.route("/jobs/<int:job_id>/status.json")
 @login_required
 def status(job_id: int):
     job = get_job_for(current_user, job_id)
-    return jsonify(id=job.id, status=job.status, progress=round(job.progress or 0.0, 4), stage=job.stage,
-                   error=job.error, attempts=job.attempts, duration=job.duration)
+    return jsonify(status_of(job))
+
+
+def _clock(t) -> str | None:
+    return t.strftime("%Y-%m-%d %H:%M:%S") if t else None
+
+
+def _seconds(s: float | None) -> str:
+    """The same words as the page's seconds() macro."""
+    if s is None:
+        return "–"
+    return f"{s:.1f} s" if s < 60 else f"{int(s // 60)} min {int(s % 60)} s"
+
+
+def status_of(job: Job) -> dict:
+    """What the job page shows live: status, progress, stage, times and duration, all from the same row read."""
+    return {"id": job.id, "status": job.status, "status_label": job.status.replace("_", " "),
+            "progress": round(job.progress or 0.0, 4), "stage": job.stage, "error": job.error,
+            "attempts": job.attempts, "duration": job.duration, "duration_text": _seconds(job.duration),
+            "started_at": _clock(job.started_at), "finished_at": _clock(job.finished_at),
+            "active": job.is_active}
 
 
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])

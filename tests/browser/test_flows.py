@@ -7,7 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 
-
 def test_detection_flow(page_for, users, shot, face_video, tmp_path):
     _, email, password = users("member")
     page = page_for(email, password)
@@ -21,13 +20,13 @@ def test_detection_flow(page_for, users, shot, face_video, tmp_path):
     page.wait_for_url(re.compile(r".*/jobs/\d+$"))
     shot(page, "3-progress")
     expect(page.locator("#job-progress")).to_be_visible()
-    expect(page.locator("h2", has_text="Verdict")).to_be_visible(timeout=120000)  # the page polls, then reloads
+    expect(page.locator(".verdict-line")).to_be_visible(timeout=180000)  # the page polls, then reloads
     shot(page, "4-verdict")
-    assert re.search(r"\b(REAL|FAKE)\b", page.locator(".verdict").first.inner_text())
+    assert re.search(r"\b(REAL|FAKE|INCONCLUSIVE)\b", page.locator(".verdict-line").first.inner_text())
     with page.expect_download() as info:
         page.click("text=Download the JSON report")
     download = info.value
-    assert re.fullmatch(r"job\d+-report_json-\d+\.json", download.suggested_filename)
+    assert re.fullmatch(r"job\d+-faces-report\.json", download.suggested_filename)  # the job and the user's file
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert b'"verdict"' in saved.read_bytes() or b'"fake_probability"' in saved.read_bytes()
@@ -75,19 +74,24 @@ def test_generation_flow(app, page_for, users, shot, face_video, tmp_path):
     sup.goto("/review")
     shot(sup, "3-review-queue")
     sup.goto(f"/review/{job_id}")
-    sup.select_option("select[name=decision]", "approve")
     sup.fill("textarea[name=reason]", "Consent on file; research use.")
     shot(sup, "4-decision")
-    sup.click("main button[type=submit]")
+    sup.click("button[value=approve]")
 
     page.goto(f"/jobs/{job_id}")
-    expect(page.locator("video")).to_be_visible(timeout=180000)
-    playing = page.evaluate("""async () => { const v = document.querySelector('video'); v.muted = true;
+    expect(page.locator("#swapped video")).to_be_visible(timeout=180000)
+    playing = page.evaluate("""async () => { const v = document.querySelector('#swapped video'); v.muted = true;
         try { await v.play(); } catch (e) { return 'error: ' + e; }
-        await new Promise(r => setTimeout(r, 500)); return v.currentTime > 0 ? 'playing' : 'stalled:' + v.readyState; }""")
+        await new Promise(r => setTimeout(r, 500));
+        return v.currentTime > 0 ? 'playing' : 'stalled:' + v.readyState; }""")
     shot(page, "5-result-video")
     assert playing == "playing", playing
     link = page.locator("a[href^='/files/']", has_text=re.compile("download", re.I)).first
     with page.expect_download() as info:
         link.click()
-    assert info.value.suggested_filename.startswith(f"job{job_id}-")
+    assert info.value.suggested_filename.startswith(f"job{job_id}-faces")
+
+    page.goto("/notifications")  # approved, then finished: both told to the requester
+    expect(page.locator("li.notification", has_text=f"request #{job_id} was approved")).to_be_visible()
+    expect(page.locator("li.notification", has_text=f"generation job #{job_id} finished")).to_be_visible()
+    shot(page, "6-notifications")

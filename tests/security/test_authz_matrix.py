@@ -99,12 +99,19 @@ def test_downloads_are_attachments_with_safe_names_and_fixed_types(app, world):
     for role, file_id in world["files"].items():
         r = b.get(f"/files/{file_id}")
         disposition = r.headers["Content-Disposition"]
-        assert re.fullmatch(r"attachment; filename=job\d+-[a-z_]+-\d+\.[a-z0-9]+", disposition), disposition
-        assert "passwd" not in disposition and "\r" not in disposition and world["marker"] not in disposition
+        # named after the job and a slug of the user's file: lower-case ASCII letters, digits and hyphens only
+        assert re.fullmatch(r"attachment; filename=job\d+-[a-z0-9-]+\.[a-z0-9]+", disposition), disposition
+        assert ".." not in disposition and "/" not in disposition and "\r" not in disposition
+        assert world["marker"] not in disposition
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.mimetype in ("application/octet-stream", "application/json", "video/mp4", "application/pdf",
                               "text/csv"), (role, r.mimetype)
-    assert b.get(f"/files/{world['files']['input_video']}/view").status_code == 404  # uploaded videos never inline
+    # an uploaded video plays in its job page for those who may see the job: with the media type its magic bytes
+    # gave it (never one a browser runs) and nosniff
+    played = b.get(f"/files/{world['files']['input_video']}/view")
+    assert played.status_code == 200 and played.mimetype == "video/mp4"
+    assert played.headers["X-Content-Type-Options"] == "nosniff" and "inline" in played.headers.get(
+        "Content-Disposition", "inline")
     photo = b.get(f"/files/{world['files']['source_photo']}/view")  # a decoded photo may be shown to reviewers
     assert photo.status_code == 404 or photo.mimetype in ("image/png", "image/jpeg", "image/webp", "image/bmp")
     assert photo.headers["X-Content-Type-Options"] == "nosniff"
