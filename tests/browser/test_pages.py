@@ -174,9 +174,9 @@ def test_review_by_two_buttons_with_chosen_face_and_target_video(app, page_for, 
     sup.fill("textarea[name=reason]", "The purpose does not say which study this is for.")
     sup.click("button[value=reject]")
     expect(sup.locator(".flash")).to_contain_text(f"Request #{job_id} rejected")
-    page.goto(f"/jobs/{job_id}")
-    expect(page.locator("#job-status .status")).to_have_text("rejected")
-    expect(page.locator("#job-error")).to_contain_text("which study")
+    # The requester's open job page follows the decision by itself (it polls, then reloads).
+    expect(page.locator("#job-status .status")).to_have_text("rejected", timeout=30000)
+    expect(page.locator("#job-error")).to_contain_text("which study", timeout=30000)
     shot(page, "4-rejected")
 
     # The requester hears of it: a badge in the header and the message in the list, linked to the job.
