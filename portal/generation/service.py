@@ -50,7 +50,7 @@ def approve(job: Job, supervisor: User, reason: str = "") -> None:
     _review(job, supervisor, "approved", reason)
     job.status, job.queued_at, job.stage = "queued", utcnow(), "approved; waiting for a worker"
     notify(job.owner, f"Your generation request #{job.id} was approved by {supervisor.name}"
-           + (f": {reason}" if reason.strip() else "") + "; it is queued.", job, kind="approved")
+           + (f": {reason.strip().rstrip('.')}" if reason.strip() else "") + "; it is queued.", job, kind="approved")
     db.session.commit()
     send_to_queue(job)
 

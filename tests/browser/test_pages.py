@@ -226,20 +226,25 @@ def test_admin_sets_the_default_detector_and_finds_people_in_the_audit(page_for,
     expect(admin.locator("#components")).to_contain_text("Face swappers")
     expect(admin.locator("#components")).to_contain_text("Face finders")
     options = admin.locator("#default-detector select option").evaluate_all("os => os.map(o => o.value)")
-    chosen = options[-1]
+    before = admin.locator("#default-detector select").input_value()
+    chosen = next(o for o in reversed(options) if o != before)
     admin.select_option("#default-detector select", chosen)
     admin.click("#default-detector button[type=submit]")
     expect(admin.locator(".flash")).to_contain_text(f"{chosen} is now the default detector")
     shot(admin, "1-detectors")
     admin.goto("/detect")
     expect(admin.locator("select[name=detector]")).to_have_value(chosen)
+    admin.goto("/admin/detectors/")  # the lab's default again, for the other tests of this session
+    admin.select_option("#default-detector select", before)
+    admin.click("#default-detector button[type=submit]")
+    expect(admin.locator(".flash")).to_contain_text(f"{before} is now the default detector")
 
     # The audit log finds the admin by part of their name and reads the event in words.
     admin.goto("/audit")
     admin.fill("input[name=user]", email.split("-")[1][:5])  # a fragment of the generated address
     admin.click("form.filters button[type=submit]")
-    row = admin.locator("table.audit tbody tr", has_text="detector.default").first
-    expect(row).to_contain_text(f"detector {chosen}")
+    rows = admin.locator("table.audit tbody tr", has_text="detector.default")
+    expect(rows.filter(has_text=f"detector {chosen}")).to_have_count(1)
     shot(admin, "2-audit")
     assert admin.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # header included
     assert admin.evaluate("""() => document.querySelector('table.audit').getBoundingClientRect().right
