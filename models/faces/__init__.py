@@ -27,7 +27,7 @@ FACE_FINDERS: dict[str, type] = {
     "yunet": YunetFinder,
     "mtcnn": MtcnnFinder,
 }
-AUTO_ORDER = ("yunet", "scrfd", "mtcnn")  # fastest first; YuNet ships with the portal
+AUTO_ORDER = ("scrfd", "yunet", "mtcnn")  # best recall on small faces first; YuNet ships, so it is always there
 
 
 class FaceFinderUnavailable(ModelsError):
@@ -47,7 +47,8 @@ def device_options(name: str, device) -> dict:
 
 
 def get_face_finder(name: str = "auto", models_dir: Path | None = None, device=None) -> FaceFinder:
-    """Build a face finder by name on a device (None: CPU); "auto" picks the fastest usable one."""
+    """Build a face finder by name on a device (None: CPU); "auto" picks SCRFD when downloaded, else the
+    shipped YuNet, else mtcnn."""
     if name == "auto":
         status = face_finder_status(models_dir)
         name = next((n for n in AUTO_ORDER if status[n] is None), "mtcnn")

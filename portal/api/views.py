@@ -113,8 +113,11 @@ def submit_detection():
     form.detector.choices = form.ensemble.choices = detectors.choices()
     if not form.validate():
         return error(400, "The submission is not valid.", fields=form.errors)
+    files = form.video.data if isinstance(form.video.data, list) else [form.video.data]
+    if len(files) != 1:
+        return error(400, "Send one video or photo per API request (the web form takes several).")
     try:
-        upload = accept_detection_input(form.video.data, storage())
+        upload = accept_detection_input(files[0], storage())
     except UploadError as exc:
         return error(400, str(exc))
     chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]

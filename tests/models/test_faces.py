@@ -79,8 +79,8 @@ def test_status_and_auto(shared_weights, tmp_path):
     empty = face_finder_status(tmp_path)
     # YuNet ships in models/builtin: an empty models folder still has it (and mtcnn, whose wheel holds its weights)
     assert "not installed" in empty["scrfd"] and empty["yunet"] is None and empty["mtcnn"] is None
-    assert get_face_finder("auto", shared_weights).name == "yunet"  # the fastest first
-    assert get_face_finder("auto", tmp_path).name == "yunet"
+    assert get_face_finder("auto", shared_weights).name == "scrfd"  # downloaded: the best recall on small faces
+    assert get_face_finder("auto", tmp_path).name == "yunet"  # a fresh machine: the shipped finder
     with pytest.raises(Exception, match="cannot run"):
         get_face_finder("scrfd", tmp_path)
 
