@@ -84,10 +84,15 @@ def main() -> None:
     extra = args.run / "consistency_scores.json"
     if extra.is_file():
         got = json.loads(extra.read_text())
-        rows += rows_for("blend_consistency (grouped CV)", samples, {by_name[k]: v for k, v in got["cv"].items()},
+        card_file = args.run / "blend_consistency.json"
+        card_file = card_file if card_file.is_file() else ROOT / "models/builtin/consistency/blend_consistency.json"
+        ccal = Calibration.from_dict(json.loads(card_file.read_text())["calibration"])
+        rows += rows_for("blend_consistency (grouped CV)", samples,
+                         {by_name[k]: float(ccal.apply([v])[0]) for k, v in got["cv"].items()},
                          ("all", "ffpp", "talking_head", "other"))
         rows += rows_for("blend_consistency (FF++ -> others)", samples,
-                         {by_name[k]: v for k, v in got["cross_kind"].items()}, ("all", "talking_head", "other"))
+                         {by_name[k]: float(ccal.apply([v])[0]) for k, v in got["cross_kind"].items()},
+                         ("all", "talking_head", "other"))
     if "gru" in run:
         gru = {by_name[k]: v for k, v in run["gru"].items()}
         rows += rows_for("sbi_gru (grouped CV)", samples, gru, ("all", "ffpp", "talking_head", "other"))
@@ -100,8 +105,10 @@ def main() -> None:
     for row in rows:
         print(fmt(row))
     base = next(r for r in rows if r["model"].startswith("meso4_df") and r["part"] == "all")["auc"]
-    ours = rows[0]["auc"]
-    print(f"\nratio: SBI cross-validated AUC / meso4_df AUC = {ours / base:.2f} (same videos, same face crops)")
+    for name in ("sbi_mobilenet_v2 (grouped CV)", "blend_consistency (grouped CV)"):
+        ours = next((r["auc"] for r in rows if r["model"] == name and r["part"] == "all"), None)
+        if ours:
+            print(f"ratio: {name} AUC / meso4_df AUC = {ours / base:.2f} (same videos, same face crops)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, default=float))
 
