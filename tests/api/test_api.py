@@ -87,7 +87,7 @@ def test_detection_through_the_api(app, worker, api_user, browser, users, face_v
     assert r.headers["Location"].endswith(f"/api/v1/jobs/{job_id}")
     job = _wait(client, token, job_id)
     assert job["status"] == "succeeded", job["error"]
-    assert job["result"]["verdict"] in ("REAL", "FAKE") and job["attempts"] >= 1
+    assert job["result"]["verdict"] in ("REAL", "FAKE", "INCONCLUSIVE") and job["attempts"] >= 1
     report = next(a for a in job["artifacts"] if a["role"] == "report_json")
     got = client.get(report["url"], headers=bearer(token))
     assert got.status_code == 200 and got.headers["Content-Disposition"].startswith("attachment")
