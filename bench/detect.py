@@ -132,6 +132,7 @@ def default_rows(folder: Path, seconds: float, frames: int, models_dir: Path | N
         t = time.perf_counter()
         score_pass(face_pass(clip, finder, n_frames=frames), d)
         singles[d.name] = time.perf_counter() - t
+        print(f"  alone: {d.name:<22} {singles[d.name]:6.2f} s")
     for label, chosen in (("shipped", [d for d in detectors if d.name in SHIPPED]), ("all built-in", detectors)):
         TRUNKS.items.clear()
         t = time.perf_counter()
@@ -140,7 +141,7 @@ def default_rows(folder: Path, seconds: float, frames: int, models_dir: Path | N
             score_pass(fp, d)
         together = time.perf_counter() - t
         slowest = max((d.name for d in chosen), key=singles.get)
-        print(f"ensemble of the {label} detectors ({len(chosen)}: {', '.join(d.name for d in chosen)}): "
+        print(f"ensemble of {label} detectors ({len(chosen)}: {', '.join(d.name for d in chosen)}): "
               f"{together:.2f} s; slowest alone ({slowest}) {singles[slowest]:.2f} s; "
               f"ratio ensemble/slowest {together / singles[slowest]:.2f}")
     print(f"ratio default total / 1.5 s goal: {total / 1.5:.2f}")
