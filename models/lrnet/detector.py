@@ -164,8 +164,8 @@ class LRNetDetector:
         found = sum(run["found"] for run, _ in scored)
         decoded = sum(run["decoded"] for run, _ in scored)
         if found < 0.9 * decoded:
-            out.append(f"LRNet's own face search (one face per frame, on {decoded} consecutive frames) found the face "
-                       f"in {found}; in the others it reused the previous frame's landmarks, which hides the motion LRNet "
+            out.append(f"LRNet's own face search (one face per frame, on {decoded} consecutive frames) found "
+                       f"the face in {found}; in the others it reused the previous frame's landmarks, which hides the motion LRNet "
                        "judges: its score rests on fewer real frames than it shows. Where another detector of this "
                        "job found the face in every frame, give that detector's score more weight.")
         if n_blocks < 4:
