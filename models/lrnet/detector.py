@@ -165,9 +165,9 @@ class LRNetDetector:
         decoded = sum(run["decoded"] for run, _ in scored)
         if found < 0.9 * decoded:
             out.append(f"LRNet's own face search (one face per frame, on {decoded} consecutive frames) found "
-                       f"the face in {found}; in the others it reused the previous frame's landmarks, which hides the motion LRNet "
-                       "judges: its score rests on fewer real frames than it shows. Where another detector of this "
-                       "job found the face in every frame, give that detector's score more weight.")
+                       f"the face in {found}; in the others it reused the previous frame's landmarks, which hides "
+                       "the motion LRNet judges: its score rests on fewer real frames than it shows. Where another "
+                       "detector of this job found the face in every frame, give that detector's score more weight.")
         if n_blocks < 4:
             out.append(f"Only {n_blocks} block(s) of {BLOCK} frames were scored: the share of fake blocks is coarse.")
         return out
