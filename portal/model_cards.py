@@ -16,7 +16,7 @@ def registered(name: str) -> Optional[DetectorModel]:
 
 def card(name: str) -> dict[str, Any]:
     """The card of a detector: the registry row's measured metrics over the built-in description."""
-    from models.detectors import DETECTORS, headline_metrics, shipped_card
+    from models.detectors import DETECTORS, headline_metrics, metrics_summary, shipped_card
 
     out = {"name": name, "architecture": name, "training_data": "unknown", "metrics": {}, "note": ""}
     if name in DETECTORS:
@@ -25,6 +25,7 @@ def card(name: str) -> dict[str, Any]:
         if shipped:
             out.update({"metrics": headline_metrics(shipped), "measured_on": shipped.get("measured_on", ""),
                         "calibrated": bool(shipped.get("calibration"))})
+            out["summary"] = metrics_summary(out["metrics"])
     row = registered(name)
     if row is not None:
         metrics = dict(row.metrics or {})

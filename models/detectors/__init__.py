@@ -177,6 +177,23 @@ def shipped_card(name: str) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def metrics_summary(flat: dict[str, Any]) -> str:
+    """One sentence a person reads: AUC with its interval, per part, log loss and calibration error."""
+    if "auc" not in flat:
+        return ""
+    parts = [f"{label} {flat[key]:.2f}" for key, label in (("ffpp_auc", "FaceForensics++"),
+                                                          ("talking_head_auc", "talking heads"),
+                                                          ("other_auc", "other footage")) if key in flat]
+    text = f"AUC {flat['auc']:.2f}"
+    if "auc_ci95_low" in flat:
+        text += f" [95% interval {flat['auc_ci95_low']:.2f}-{flat['auc_ci95_high']:.2f}]"
+    if parts:
+        text += f" ({', '.join(parts)})"
+    extra = [f"{label} {flat[key]:.3f}" for key, label in (("log_loss", "log loss"), ("ece", "calibration error"))
+             if key in flat]
+    return text + (f"; {', '.join(extra)}" if extra else "")
+
+
 def headline_metrics(card: dict[str, Any]) -> dict[str, float]:
     """The flat numbers a verdict page shows from a shipped card: cross-validated AUC and its interval, per part."""
     cv = (card.get("metrics") or {}).get("cross_validated") or {}
