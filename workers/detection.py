@@ -116,7 +116,6 @@ def _evidence(fp) -> tuple[bool, bool]:
 
 def _verdict(fp, runs, members) -> DetectionResult:
     """The verdict in calibrated terms, INCONCLUSIVE inside the models' measured-error band or on thin evidence."""
-    from models.detectors.ensemble import combine
     from models.verdicts import decide
 
     thin, short = _evidence(fp)
@@ -127,9 +126,28 @@ def _verdict(fp, runs, members) -> DetectionResult:
         rule = f"{result.aggregation}, calibrated" if calibrated_p else result.aggregation
         return replace(result, fake_probability=probs[0], aggregation=rule,
                        verdict=decide(probs[0], members[0]["band"], thin=thin, short=short))
-    result = combine([r for _, r in runs], probs)
-    band = (max(m["band"][0] for m in members), min(m["band"][1] for m in members))
-    return replace(result, verdict=decide(result.fake_probability, band, thin=thin, short=short))
+    return _ensemble_verdict(runs, members, probs, thin, short)
+
+
+def _ensemble_verdict(runs, members, probs, thin: bool, short: bool) -> DetectionResult:
+    """Mean of the calibrated members' probabilities; uncalibrated scores are shown but not averaged in, because a
+    raw score is not a probability (a mean of the two would mix measured and unmeasured numbers)."""
+    from models.detectors.ensemble import combine
+    from models.verdicts import decide
+
+    counted = [i for i, m in enumerate(members) if m["calibrated_fake_probability"] is not None]
+    if not counted or len(counted) == len(members):
+        counted = list(range(len(members)))
+    result = combine([r for _, r in runs], [probs[i] for i in counted])
+    left_out = [members[i]["model"] for i in range(len(members)) if i not in counted]
+    warnings = list(result.warnings)
+    if left_out:
+        warnings.append(f"{', '.join(left_out)} has no calibration: its score is shown beside the others but not "
+                        "averaged into the verdict, which is the mean of the calibrated detectors.")
+    band = (max(members[i]["band"][0] for i in counted), min(members[i]["band"][1] for i in counted))
+    rule = f"mean of the calibrated detectors ({len(counted)} of {len(members)})" if left_out else result.aggregation
+    return replace(result, aggregation=rule, warnings=warnings,
+                   verdict=decide(result.fake_probability, band, thin=thin, short=short))
 
 
 def heatmaps(runs) -> list[tuple[bytes, str]]:
