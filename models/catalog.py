@@ -33,7 +33,7 @@ CATALOG: dict[str, WeightsFile] = {
     w.name: w
     for w in [
         WeightsFile("sbi_mobilenet_v2", "sbi/sbi_mobilenet_v2.pt", None,
-                    "40269444d67b2e1bc35fcbeccb9407e719eaff19aee006f10887320bc7a10e31",
+                    "480642d4b3e1190d610d8a74dce65a15ebfd19a5c0a30f94214e25afa996346c",
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's SBI detector; shipped in models/builtin", builtin=True),
@@ -42,7 +42,7 @@ CATALOG: dict[str, WeightsFile] = {
                     "the lab's own model (fitted on the public-dev set: research use inside the lab)", "detector",
                     "the lab's blend-consistency detector; shipped in models/builtin", builtin=True),
         WeightsFile("sbi_gru", "sbi/sbi_gru.pt", None,
-                    "7403e88df1f3db8cba251b35982760b931598ac50659280468d67af18c1882f7",
+                    "aff259bb7a25a0f02e87dc50509b3147988fff378d2ae7cc5f9ff4e09d8cb898",
                     "the lab's own weights (trained on the public-dev set: research use inside the lab); ImageNet "
                     "MobileNetV2 trunk BSD-3-Clause (torchvision)", "detector",
                     "the lab's CNN + GRU detector; shipped in models/builtin", builtin=True),

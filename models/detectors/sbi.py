@@ -99,6 +99,24 @@ def trained_parameters(net):
     return net.head.parameters()
 
 
+def head_state(net) -> dict:
+    """What a weights file holds: the trained head only ("head.*"); the frozen trunk comes from the ImageNet package."""
+    return {f"head.{k}": v.detach().clone() for k, v in net.head.state_dict().items()}
+
+
+def load_head(net, state: dict, filename: str) -> None:
+    """The head's tensors loaded strictly; a file with anything else in it is refused."""
+    from models.errors import WeightsMismatch
+
+    extra = [k for k in state if not k.startswith("head.")]
+    try:
+        if extra:
+            raise RuntimeError(f"unexpected keys {extra[:3]}")
+        net.head.load_state_dict({k[5:]: v.float() for k, v in state.items()}, strict=True)
+    except RuntimeError as exc:
+        raise WeightsMismatch(f"{filename} does not fit the SBI head layout: {exc}") from exc
+
+
 def to_input(crops: np.ndarray):
     """uint8 RGB crops (N, S, S, 3) -> normalised float tensor (N, 3, NET_SIZE, NET_SIZE), resized as in training."""
     from models.torchnets import IMAGENET_MEAN, IMAGENET_STD
@@ -131,12 +149,8 @@ class SbiDetector:
         expected = self.card.get("weights_sha256")
         if expected and expected != self.weights_sha256:
             raise WeightsMismatch(f"{weights.name} is not the file its model card describes (sha256 differs).")
-        self.net = build_net(imagenet=False)
-        state = torch.load(str(weights), map_location="cpu", weights_only=True)
-        try:
-            self.net.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
-        except RuntimeError as exc:
-            raise WeightsMismatch(f"{weights.name} does not fit the SBI MobileNetV2 layout: {exc}") from exc
+        self.net = build_net()  # the frozen trunk: the ImageNet package's weights, loaded strictly
+        load_head(self.net, torch.load(str(weights), map_location="cpu", weights_only=True), weights.name)
         self.net.to(device).eval()
 
     def logits(self, crops: np.ndarray) -> np.ndarray:

@@ -56,9 +56,9 @@ class SbiGruDetector:
             raise WeightsMissing(f"The detector {name} has no weights file at {weights}.")
         self.name, self.weights_sha256, self.device = name, checked_sha256(weights), device
         state = torch.load(str(weights), map_location="cpu", weights_only=True)
-        self.net, self.gru = sbi.build_net(imagenet=False), build_gru()
+        self.net, self.gru = sbi.build_net(), build_gru()  # trunk from the ImageNet package, loaded strictly
+        sbi.load_head(self.net, {k: v for k, v in state.items() if not k.startswith("gru.")}, weights.name)
         try:
-            self.net.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("cnn.")}, strict=True)
             self.gru.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("gru.")}, strict=True)
         except RuntimeError as exc:
             raise WeightsMismatch(f"{weights.name} does not fit the SBI + GRU layout: {exc}") from exc
@@ -79,6 +79,6 @@ class SbiGruDetector:
 def save(path: Path, net, gru) -> None:
     import torch
 
-    state = {f"cnn.{k}": v for k, v in net.state_dict().items()}
+    state = sbi.head_state(net)  # the frozen trunk is the ImageNet package's: not stored again
     state.update({f"gru.{k}": v for k, v in gru.state_dict().items()})
     torch.save(state, path)

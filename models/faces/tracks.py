@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from models.smoothing import iou
 from models.types import Face
 
 MIN_IOU = 0.2  # sampled frames lie a fraction of a second apart: the same person's boxes still overlap
@@ -20,15 +21,6 @@ class Track:
     @property
     def mean_area(self) -> float:
         return sum(f.area for f in self.faces) / max(len(self.faces), 1)
-
-
-def iou(a, b) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _best(track_boxes: dict[int, tuple], face: Face, taken: set[int]) -> int | None:

@@ -205,7 +205,7 @@ def run(samples: Sequence[Sample], bank, out: Path, settings: RecipeSettings, *,
     on_step("final model: training on every video")
     net = train_top(fresh_net(base), pool, settings, checkpoint=out / "final.ckpt")
     weights = out / "weights.pt"
-    torch.save({k: v.detach().clone() for k, v in net.state_dict().items()}, weights)
+    torch.save(sbi.head_state(net), weights)  # the frozen trunk is the ImageNet package's: not stored again
     split = {"folds": [sorted(g) for g in group_folds(samples, folds, seed=settings.seed)],
              "videos": [{"path": s.path.name, "label": s.label, "group": s.group} for s in samples]}
     result = card(settings, samples, cv, kind, calibration, split)
