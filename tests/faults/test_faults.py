@@ -68,7 +68,7 @@ def test_worker_sigkilled_mid_job_is_retried(faults, member, face_video):
     assert row["status"] == "succeeded" and row["attempts"] == 2, row
     report("worker SIGKILLed mid-job -> retried and succeeded", took)
     page = member.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "<dt>Attempts</dt><dd>2</dd>" in page
+    assert '<dt>Attempts</dt><dd id="job-attempts">2</dd>' in page  # the live-updated field
 
 
 def test_queued_jobs_lost_from_redis_are_enqueued_again(faults, member, face_video):
