@@ -122,7 +122,7 @@ def test_torch_models_run_on_the_device_they_are_given(tmp_path):
     from models.torchnets.mobilenet_v2 import MobileNetV2Features
 
     net = sbi.build_net(imagenet=False)
-    torch.save(net.state_dict(), tmp_path / "sbi.pt")
+    torch.save(sbi.head_state(net), tmp_path / "sbi.pt")  # a weights file as training writes it
     det = sbi.SbiDetector(tmp_path / "sbi.pt", device="cpu")
     assert det.device == "cpu" and next(det.net.parameters()).device.type == "cpu"
     crops = np.random.default_rng(0).integers(0, 255, (2, 256, 256, 3), dtype=np.uint8)
