@@ -32,7 +32,8 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
     conditional.register(app)
     cli.register(app)
     nav.register(app)
-    from portal import limits, ratelimit
+    from portal.accounts import ratelimit
+    from portal.admin import limits
 
     limits.register(app)
     ratelimit.register(app)
@@ -40,7 +41,7 @@ def create_app(test_config: Optional[dict[str, Any]] = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import sessions
+    from portal.accounts import sessions
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -53,14 +54,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, detector_admin, files, notifications, review
+    from portal import notifications
+    from portal.accounts import views as auth
+    from portal.admin import users as admin
+    from portal.detectors import admin as detector_admin
+    from portal.generation import review
     from portal.generation import views as generation
+    from portal.jobs import files
     from portal.jobs import views as jobs
 
     for module in (auth, jobs, files, admin, generation, review, detector_admin, notifications):
         app.register_blueprint(module.bp)
     notifications.register(app)
-    from portal import api, api_tokens
+    from portal import api
+    from portal.accounts import tokens as api_tokens
     from portal.operations import views as operations
 
     for module in (api_tokens, api, operations):

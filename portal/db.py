@@ -37,7 +37,7 @@ class User(UserMixin, db.Model):
     session_key = None  # not a column: the key of the sign-in session this request runs in
 
     def get_id(self) -> str:
-        """What Flask-Login keeps in the cookie: the user id and the session key (see portal.sessions)."""
+        """What Flask-Login keeps in the cookie: the user id and the session key (see portal.accounts.sessions)."""
         return f"{self.id}:{self.session_key}" if self.session_key else str(self.id)
 
     @property

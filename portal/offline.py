@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from models.weights import sha256_file
-from portal.reports import PORTAL
+from portal.reports.summary import PORTAL
 
 
 def generate_offline(source: str, target: str, out: str, swapper_name: str, faces: str, reference: Optional[str],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from portal import api_tokens
+from portal.accounts import tokens as api_tokens
 from portal.db import User
 
 PUBLIC_ENDPOINTS = {"api.openapi"}

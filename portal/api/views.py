@@ -7,16 +7,17 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import select
 
-from portal import audit, detectors
+from portal import audit
+from portal.admin.limits import LimitExceeded
 from portal.api import auth, openapi
 from portal.authz import can_cancel_job, get_artifact_for, get_job_for
 from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
+from portal.detectors import available as detectors
 from portal.extensions import csrf, db
-from portal.files import _send, download_name
 from portal.jobs import service
+from portal.jobs.files import _send, download_name
+from portal.jobs.uploads import UploadError, accept_detection_input
 from portal.jobs.views import DetectionForm, storage
-from portal.limits import LimitExceeded
-from portal.uploads import UploadError, accept_detection_input
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # only bearer tokens authenticate here, never the session cookie

@@ -65,8 +65,8 @@ def take(user: User, pending_id: int) -> Optional[dict[str, Any]]:
     Its files are released: unless the job made from it commits, they leave the store with this request."""
     from flask import current_app
 
+    from portal.jobs.uploads import release
     from portal.storage import Storage
-    from portal.uploads import release
 
     data = peek(user, pending_id)
     taken = db.session.execute(delete(PendingGeneration).where(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from portal import audit, limits
+from portal import audit
+from portal.admin import limits
 from portal.db import Consent, Job, Review, User, utcnow
 from portal.extensions import db
 from portal.jobs.service import JobError, add_artifact, finish, send_to_queue
+from portal.jobs.uploads import StoredUpload
 from portal.notifications import notify
-from portal.uploads import StoredUpload
 
 
 def create_request(owner: User, source: StoredUpload, target: StoredUpload, params: dict[str, Any],

@@ -9,11 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from portal.admin.limits import LimitExceeded
 from portal.generation import precheck, service
 from portal.jobs.service import JobError
+from portal.jobs.uploads import StoredUpload, UploadError, accept_image, accept_pdf, accept_video
 from portal.jobs.views import storage
-from portal.limits import LimitExceeded
-from portal.uploads import StoredUpload, UploadError, accept_image, accept_pdf, accept_video
 
 bp = Blueprint("generation", __name__)
 
@@ -181,7 +181,7 @@ def chosen_face(job_id: int):
 
     from models.media import read_image
     from portal.authz import get_job_for
-    from portal.reports import jpeg
+    from portal.reports.summary import jpeg
 
     job = get_job_for(current_user, job_id)
     box, source = (job.params or {}).get("source_face_box"), job.artifact("source_photo")

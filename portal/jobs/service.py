@@ -9,11 +9,12 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import RedisError
 
-from portal import audit, limits, queue
+from portal import audit, queue
+from portal.admin import limits
 from portal.db import Artifact, Job, Review, User, utcnow
 from portal.extensions import db
+from portal.jobs.uploads import StoredUpload
 from portal.storage import Storage
-from portal.uploads import StoredUpload
 
 log = logging.getLogger(__name__)
 RERUNNABLE = ("failed", "canceled")

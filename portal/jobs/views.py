@@ -15,15 +15,15 @@ from sqlalchemy.orm import selectinload
 from wtforms import IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from portal import detectors
+from portal.admin.limits import LimitExceeded
 from portal.authz import can_cancel_job, can_rerun_job, get_job_for
 from portal.converters import escape_like, page_number
 from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
+from portal.detectors import available as detectors
 from portal.extensions import db
 from portal.jobs import service
-from portal.limits import LimitExceeded
+from portal.jobs.uploads import UploadError, accept_detection_input, release
 from portal.storage import Storage
-from portal.uploads import UploadError, accept_detection_input, release
 
 bp = Blueprint("jobs", __name__)
 INPUT_ROLES = ("input_video", "target_video")
@@ -163,7 +163,7 @@ def show(job_id: int):
 
         extra = {"consent": consent_of(job), "reviews": reviews_of(job)}
     elif job.kind == "detection" and job.result:
-        from portal.model_cards import card
+        from portal.detectors.cards import card
 
         names = [m["model"] for m in job.result.get("models") or []] or [job.result.get("model", "")]
         extra = {"cards": [card(name) for name in names], "faces": face_pairs(job)}

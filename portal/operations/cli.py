@@ -9,7 +9,7 @@ from portal.db import JOB_KINDS
 from portal.extensions import db
 from portal.operations import queues, retention
 from portal.queue import QUEUES
-from portal.storage_gc import storage_cli
+from portal.storage.gc import storage_cli
 
 queue_cli = AppGroup("queue", help="Workers and queues.")
 

@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from portal import audit, settings
+from portal import audit
+from portal.admin import settings
 from portal.db import Job, User, utcnow
 from portal.extensions import db
 from portal.queue import QUEUE_OF_KIND, QUEUES, mirror_paused, rq_view

@@ -14,7 +14,8 @@ from typing import Any, Optional
 from flask import current_app
 from sqlalchemy import select
 
-from portal import audit, settings
+from portal import audit
+from portal.admin import settings
 from portal.db import FINAL_STATUSES, JOB_KINDS, Artifact, DetectorModel, Job, User, utcnow
 from portal.extensions import db
 from portal.storage import Storage
@@ -48,7 +49,7 @@ def set_policy(values: dict[str, dict[str, int]], actor: Optional[User]) -> None
 
 def _still_needed(keys: set[str]) -> set[str]:
     """Keys a kept artifact, a detector or a pending request still refers to (their files must stay)."""
-    from portal.storage_gc import _pending_keys
+    from portal.storage.gc import _pending_keys
 
     if not keys:
         return set()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("shared_weights")
 
 @pytest.fixture(scope="module")
 def member(faults):
-    from portal import users as accounts
+    from portal.accounts import users as accounts
     from portal.extensions import db
 
     with faults.app.app_context():

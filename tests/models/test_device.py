@@ -86,7 +86,7 @@ def test_visible_gpus(monkeypatch):
 
 
 def test_serve_auto_starts_one_worker_per_gpu_or_one(monkeypatch):
-    from portal.launcher import worker_plan
+    from portal.cli.serve import worker_plan
 
     monkeypatch.setattr(dev, "visible_gpus", lambda: [])
     assert worker_plan("auto") == [[]] and worker_plan("2") == [[], []]

@@ -121,7 +121,7 @@ def worker(app, backend):
 @pytest.fixture()
 def users(app):
     """Factory of accounts with unique emails: users('member') -> (user_id, email, password)."""
-    from portal import users as accounts
+    from portal.accounts import users as accounts
     from portal.extensions import db
 
     def make(role: str = "member"):

@@ -8,7 +8,7 @@ from portal.db import User
 
 
 def _user_id(app, email):
-    from portal import users as accounts
+    from portal.accounts import users as accounts
 
     with app.app_context():
         return accounts.find(email).id
@@ -56,7 +56,7 @@ def test_admin_pages_are_closed_to_other_roles(browser, users, role, path):
 def test_the_last_admin_cannot_remove_itself(app, browser):
     from sqlalchemy import select
 
-    from portal import users as accounts
+    from portal.accounts import users as accounts
     from portal.extensions import db
 
     with app.app_context():

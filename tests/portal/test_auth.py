@@ -69,7 +69,7 @@ def test_weak_new_password_is_refused(browser, users):
 
 
 def test_disabled_account_cannot_sign_in_and_loses_its_session(app, browser, users):
-    from portal import users as accounts
+    from portal.accounts import users as accounts
     from portal.db import User
     from portal.extensions import db
 

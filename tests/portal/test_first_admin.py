@@ -4,7 +4,7 @@ import uuid
 
 
 def test_generated_password_must_be_changed_first(app, browser, monkeypatch):
-    from portal import users as accounts
+    from portal.accounts import users as accounts
     from portal.db import User
     from portal.extensions import db
 

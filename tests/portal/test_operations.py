@@ -66,7 +66,7 @@ def test_workers_page_shows_the_live_worker_and_its_device(app, browser, users, 
 
 
 def test_pause_and_resume_a_queue_stored_audited_mirrored(app, browser, users):
-    from portal import settings
+    from portal.admin import settings
     from portal.db import AuditEvent
     from portal.extensions import db
     from portal.queue import connection, paused_in

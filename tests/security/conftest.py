@@ -26,7 +26,7 @@ def _artifact(storage, job, role, data: bytes, media_type: str, name: str):
 @pytest.fixture()
 def world(app, users):
     """Member A's detection job (done, with files) and generation request, A's token; markers that must not leak."""
-    from portal import api_tokens
+    from portal.accounts import tokens as api_tokens
     from portal.db import Consent, Job, User, utcnow
     from portal.extensions import db
     from portal.storage import Storage
@@ -68,7 +68,7 @@ def world(app, users):
 @pytest.fixture()
 def as_role(app, browser, users):
     """as_role(role) -> (browser, api token or None, user_id or None), signed in unless anonymous."""
-    from portal import api_tokens
+    from portal.accounts import tokens as api_tokens
     from portal.db import User
     from portal.extensions import db
 

@@ -6,7 +6,7 @@ import pytest
 @pytest.fixture()
 def capped(app, users):
     """An admin with one running job and a running cap of 1."""
-    from portal import settings
+    from portal.admin import settings
     from portal.db import Job, User, utcnow
     from portal.extensions import db
 
@@ -58,7 +58,7 @@ def test_every_kind_has_a_served_queue():
 
 def test_a_benchmark_is_stored_even_at_the_running_cap(app, capped):
     from portal.db import User
-    from portal.detector_cli import _store_benchmark
+    from portal.detectors.cli import _store_benchmark
     from portal.extensions import db
 
     record = {"videos": ["a.mp4", "b.mp4"], "models": [{"model": "meso4_df", "metrics": {"auc": 0.5, "scored": 2,

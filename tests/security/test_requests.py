@@ -107,8 +107,8 @@ def test_storage_gc_lists_then_removes_only_unreferenced_files(app, world):
 
 
 def _accept_video(app, data: bytes, name="clip.ts"):
+    from portal.jobs.uploads import accept_video
     from portal.storage import Storage
-    from portal.uploads import accept_video
 
     with app.test_request_context("/detect", method="POST"):
         return accept_video(FileStorage(io.BytesIO(data), name), Storage(app.config["STORAGE_DIR"]))
@@ -136,7 +136,7 @@ def _ts(path: Path, segments) -> bytes:
 
 
 def test_a_gif_is_not_taken_for_mpeg_ts(app, tmp_path):
-    from portal.uploads import UploadError
+    from portal.jobs.uploads import UploadError
 
     gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + bytes(131)  # 144 bytes: the first is 0x47 ('G')
     with pytest.raises(UploadError, match="not a video"):
@@ -145,7 +145,7 @@ def test_a_gif_is_not_taken_for_mpeg_ts(app, tmp_path):
 
 
 def test_every_frame_is_within_the_pixel_limit(app, tmp_path):
-    from portal.uploads import UploadError
+    from portal.jobs.uploads import UploadError
 
     switching = _ts(tmp_path / "switch.ts", [(320, 240, 5), (2560, 1440, 3)])  # limit here: 1920x1080
     with pytest.raises(UploadError, match="2560x1440"):
@@ -153,8 +153,8 @@ def test_every_frame_is_within_the_pixel_limit(app, tmp_path):
 
 
 def test_a_huge_photo_is_refused_from_its_header(app):
+    from portal.jobs.uploads import UploadError, accept_image
     from portal.storage import Storage
-    from portal.uploads import UploadError, accept_image
 
     bomb = badinputs.png_bomb(6300)  # 39.7 million pixels in a few KB
     start = time.process_time()
@@ -164,7 +164,7 @@ def test_a_huge_photo_is_refused_from_its_header(app):
 
 
 def test_the_server_reads_no_body_above_the_upload_limit(app):
-    from portal.launcher import waitress_options
+    from portal.cli.serve import waitress_options
 
     options = waitress_options(app)
     limit = app.config["MAX_CONTENT_LENGTH"]

@@ -37,7 +37,7 @@ def test_a_cookie_saved_before_logout_no_longer_works(app, users):
 
 
 def test_a_password_change_ends_the_other_sessions_and_can_revoke_tokens(app, users):
-    from portal import api_tokens
+    from portal.accounts import tokens as api_tokens
     from portal.db import User
     from portal.extensions import db
 
@@ -144,7 +144,7 @@ def test_sign_in_takes_as_long_for_an_unknown_email(app, users):
 
 
 def test_one_address_is_limited_across_emails(app):
-    from portal import ratelimit
+    from portal.accounts import ratelimit
 
     b = Browser(app.test_client())
     token = b.token()

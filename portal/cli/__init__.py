@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from portal import users as accounts
+from portal.accounts import users as accounts
 from portal.db import ROLES, User
 from portal.extensions import db
 
@@ -166,7 +166,7 @@ def worker_command(queues, burst, name, gpu, cpu_only):
               help='Web processes (gunicorn on Linux): a number, or "auto" (one per CPU core, at least 2).')
 def serve_command(host, port, n_workers, processes):
     """Serve the portal with its workers (and the embedded Redis when REDIS_URL is unset)."""
-    from portal.launcher import serve
+    from portal.cli.serve import serve
 
     if n_workers != "auto" and not n_workers.isdigit():
         raise click.BadParameter('a number or "auto"', param_hint="--workers")
@@ -213,10 +213,10 @@ def generate_command(source, target, out, swapper, faces, reference, source_face
 
 
 def register(app: Flask) -> None:
-    from portal import training_cli  # noqa: F401  (adds train / evaluate to the detector group)
-    from portal.detector_cli import detector_cli
+    from portal.detectors import training_cli  # noqa: F401  (adds train / evaluate to the detector group)
+    from portal.detectors.cli import detector_cli
     from portal.operations.cli import queue_cli  # also adds purge / retention to the storage group
-    from portal.storage_gc import storage_cli
+    from portal.storage.gc import storage_cli
 
     for command in (users_cli, models_cli, audit_cli, detector_cli, storage_cli, queue_cli, worker_command,
                     serve_command, generate_command):

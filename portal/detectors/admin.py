@@ -10,13 +10,15 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
-from portal import audit, detectors, registry
+from portal import audit
 from portal.authz import role_required
 from portal.db import DetectorModel, Job, utcnow
+from portal.detectors import available as detectors
+from portal.detectors import registry
 from portal.extensions import db
 from portal.jobs.service import send_to_queue
+from portal.jobs.uploads import UploadError, receive
 from portal.jobs.views import ActionForm, storage
-from portal.uploads import UploadError, receive
 
 bp = Blueprint("detectors", __name__, url_prefix="/admin/detectors")
 UPLOAD_KINDS = [("resnext_lstm", "ResNeXt50+LSTM checkpoint (PyTorch .pt / .pth)")]
@@ -83,7 +85,7 @@ def set_default():
     """Any usable detector, built-in or registered, as the one new checks start with."""
     form = _default_form()
     if form.validate_on_submit():
-        from portal import settings
+        from portal.admin import settings
 
         settings.put("default_detector", form.detector.data)
         audit.record("detector.default", current_user, None, detector=form.detector.data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal import settings
+from portal.admin import settings
 from portal.db import Job, User
 from portal.extensions import db
 

@@ -10,11 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from portal import api_tokens, audit, ratelimit, sessions, settings, users
+from portal import audit
+from portal.accounts import ratelimit, sessions, users
+from portal.accounts import tokens as api_tokens
+from portal.accounts.passwords import check_password, check_password_of
+from portal.accounts.users import EMAIL
+from portal.admin import settings
 from portal.db import User, utcnow
 from portal.extensions import db
-from portal.passwords import check_password, check_password_of
-from portal.users import EMAIL
 
 bp = Blueprint("auth", __name__)
 

@@ -9,8 +9,8 @@ import click
 from flask import current_app
 
 from models.errors import ModelsError
-from portal import registry
-from portal.detector_cli import _fail_clearly, detector_cli
+from portal.detectors import registry
+from portal.detectors.cli import _fail_clearly, detector_cli
 from portal.storage import Storage
 
 

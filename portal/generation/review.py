@@ -15,7 +15,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 from portal import audit
-from portal import users as accounts
+from portal.accounts import users as accounts
 from portal.authz import role_required
 from portal.converters import escape_like, page_number
 from portal.db import AuditEvent, Job, User

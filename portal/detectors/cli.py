@@ -11,8 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from models.errors import ModelsError
-from portal import registry
 from portal.db import DetectorModel, Job, User, utcnow
+from portal.detectors import registry
 from portal.extensions import db
 from portal.storage import Storage
 
@@ -107,7 +107,7 @@ def calibrate(name, real, fake, method, frames):
 @click.option("--as", "as_email", default=None, help="Account the stored result belongs to (default: first admin).")
 def benchmark_command(real, fake, set_name, names, frames, as_email):
     """Score detectors (and their ensemble) on a labelled set; print and store AUC [95% CI], accuracy, log loss."""
-    from portal.detectors import choices
+    from portal.detectors.available import choices
     from workers.benchmark import benchmark, dataset
 
     names = list(names) or [n for n, _ in choices()]
@@ -141,7 +141,7 @@ def _print_table(record: dict) -> None:
 def _store_benchmark(record, plot, label, names, frames, as_email) -> Job:
     """A finished benchmark job owned by an admin, so the result is kept and shown in the portal."""
     from portal import audit
-    from portal.users import find
+    from portal.accounts.users import find
     from workers.context import JobContext
 
     owner = find(as_email) if as_email else db.session.execute(

@@ -6,10 +6,11 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
-from portal import audit, sessions
+from portal import audit
+from portal.accounts import sessions
+from portal.accounts.passwords import hash_password, weakness
 from portal.db import ROLES, User
 from portal.extensions import db
-from portal.passwords import hash_password, weakness
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # internal lab domains (lab.local) are fine
 
@@ -90,21 +91,21 @@ PASSWORD_CHANGE = "password_change_required"  # setting: ids of users who must c
 
 def require_password_change(user: User) -> None:
     """Ask this user to choose a new password before anything else (the caller commits)."""
-    from portal import settings
+    from portal.admin import settings
 
     ids = set(settings.get(PASSWORD_CHANGE) or [])
     settings.put(PASSWORD_CHANGE, sorted(ids | {user.id}))
 
 
 def must_change_password(user: User) -> bool:
-    from portal import settings
+    from portal.admin import settings
 
     return user.id in (settings.get(PASSWORD_CHANGE) or [])
 
 
 def password_changed(user: User) -> None:
     """The user chose their own password: no longer asked (the caller commits)."""
-    from portal import settings
+    from portal.admin import settings
 
     ids = [i for i in settings.get(PASSWORD_CHANGE) or [] if i != user.id]
     settings.put(PASSWORD_CHANGE, ids)

@@ -41,7 +41,7 @@ def choices() -> list[tuple[str, str]]:
 
 def default_choice() -> str | None:
     from models.detectors import DEFAULT_ORDER
-    from portal import settings
+    from portal.admin import settings
 
     usable = [name for name, _ in choices()]
     row = db.session.execute(select(DetectorModel).where(DetectorModel.is_default)).scalars().first()

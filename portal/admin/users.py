@@ -9,11 +9,13 @@ from sqlalchemy import select
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from portal import audit, settings, users
+from portal import audit
+from portal.accounts import users
+from portal.accounts.users import EMAIL
+from portal.admin import settings
 from portal.authz import role_required
 from portal.db import ROLES, User
 from portal.extensions import db
-from portal.users import EMAIL
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

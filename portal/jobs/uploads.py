@@ -104,7 +104,7 @@ def _track(storage: Storage, key: str, created: bool) -> None:
 
         @after_this_request
         def _drop_orphans(response):
-            from portal.storage_gc import drop_unreferenced
+            from portal.storage.gc import drop_unreferenced
 
             drop_unreferenced(storage, keys)
             return response

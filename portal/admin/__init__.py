@@ -1,0 +1,1 @@
+"""Administration: user accounts, portal settings, per-user job limits, the audit log pages."""
