@@ -62,7 +62,7 @@ class JobContext:
         """When the owner already has max_running_per_user jobs running, send this one to the back of its queue."""
         from sqlalchemy import func, select
 
-        from portal import limits
+        from portal.admin import limits
         from portal.db import User
 
         cap = limits.running_cap()

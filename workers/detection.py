@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from models.types import DetectionResult
-from portal import model_cards, reports
 from portal.db import Job
+from portal.detectors import cards as model_cards
 from portal.extensions import db
-from portal.pdf_report import build_pdf
+from portal.reports import summary as reports
+from portal.reports.pdf import build_pdf
 from workers.context import JobContext
 from workers.detectors import load_runner
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import audit
 from portal.db import Job, Review, User
 from portal.extensions import db
-from portal.reports import PORTAL
+from portal.reports.summary import PORTAL
 from workers import model_cache
 from workers.context import JobContext
 
