@@ -165,3 +165,16 @@ def test_video_writer_keeps_audio_fps_and_metadata(media_dir, face_video):
         b"mdat"
     )  # faststart: the index comes first, browsers play at once
     assert probe(out).frames == 20
+
+
+@pytest.mark.parametrize("preset, subme", [(None, b"subme=2"), ("ultrafast", b"subme=0"), ("medium", b"subme=7")])
+def test_video_writer_encodes_with_the_chosen_x264_preset(media_dir, face_video, preset, subme):
+    """The portal writes with x264's veryfast preset (equal quality at a lower crf, a third of the time); the
+    settings x264 records in the stream (its SEI text) show the preset's motion-search depth."""
+    out = media_dir / f"preset-{preset}.mp4"
+    options = {} if preset is None else {"preset": preset}
+    with VideoWriter(out, 320, 180, 10, **options) as w:
+        for _, _, rgb in iter_frames(face_video, max_side=320):
+            w.write(rgb)
+    data = out.read_bytes()
+    assert subme in data and (preset is not None or b"crf=17.0" in data)
