@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import tempfile
 import urllib.request
@@ -50,6 +51,18 @@ def locate(name: str, models_dir: Path) -> Path:
         )
     if entry.sha256 and checked_sha256(path) != entry.sha256:
         raise WeightsMismatch(f"{entry.path} is not the expected file for {name} (sha256 differs).")
+    return path
+
+
+def package_file(package: str, relative: str, not_installed: str) -> Path:
+    """A weights file shipped inside an installed package, found by path without importing the package (importing
+    some runs side effects); WeightsMissing with `not_installed` when the package is absent."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsMissing(not_installed)
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
+    if not path.is_file():
+        raise WeightsMissing(f"{path.name} is missing from the package {package} ({path}).")
     return path
 
 

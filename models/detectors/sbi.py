@@ -37,9 +37,9 @@ def build_net(imagenet: bool = True):
     """The frozen ImageNet trunk (MobileNetV2 features[:SPLIT]) and a fresh head, as one module."""
     from torch import nn
 
-    from models.torchnets import mobilenet_v2
+    from models.torchnets.mobilenet_v2 import MobileNetV2Features
 
-    backbone = mobilenet_v2.build() if imagenet else mobilenet_v2._classes()()
+    backbone = MobileNetV2Features.build() if imagenet else MobileNetV2Features.network()
     net = nn.Module()
     net.trunk = backbone.features[:SPLIT]
     net.head = _head()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
-from models.errors import WeightsMissing
+from models.weights import package_file
 
 # Indices of the 68-point layout used elsewhere (jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67).
 JAW = list(range(0, 17))
@@ -19,14 +18,8 @@ FOREHEAD = list(range(68, 78))  # added by with_forehead(): the brows moved up t
 
 def dlib_model_path(filename: str) -> Path:
     """Path of a .dat file inside `face_recognition_models` (found by path: the package imports pkg_resources)."""
-    spec = importlib.util.find_spec("face_recognition_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("The package face-recognition-models is not installed "
-                             "(pip install face-recognition-models).")
-    path = Path(list(spec.submodule_search_locations)[0]) / "models" / filename
-    if not path.is_file():
-        raise WeightsMissing(f"{filename} is missing from the face-recognition-models package ({path}).")
-    return path
+    return package_file("face_recognition_models", f"models/{filename}",
+                        "The package face-recognition-models is not installed (pip install face-recognition-models).")
 
 
 def to_rectangle(box) -> object:

