@@ -6,17 +6,21 @@ import getpass
 from pathlib import Path
 from typing import Optional
 
+from flask import current_app
+
 from models.weights import sha256_file
 from portal.reports.summary import PORTAL
 
 
 def generate_offline(source: str, target: str, out: str, swapper_name: str, faces: str, reference: Optional[str],
                      source_face: Optional[int], face_finder: str, models_dir: str):
-    """Swap source onto target into out; the watermark payload is 0 (no portal job)."""
+    """Swap source onto target into out, signed with the lab's Content Credentials (C2PA) like the worker's
+    outputs; the watermark payload is 0 (no portal job). Runs in the Flask app context (the signing settings)."""
     from tqdm import tqdm
 
     from models.faces import get_face_finder
     from models.pipelines.generate import generate_video
+    from models.provenance.c2pa import sign_credentials
     from models.provenance.manifest import build_manifest
     from models.swappers import get_swapper
     from models.swappers.base import resolve, weights_sha256
@@ -36,9 +40,11 @@ def generate_offline(source: str, target: str, out: str, swapper_name: str, face
 
     try:
         finder = get_face_finder(face_finder, Path(models_dir))
-        return generate_video(Path(source), Path(target), Path(out), swapper, finder,
-                              select=faces, reference=Path(reference) if reference else None, payload=0,
-                              manifest=manifest, on_progress=progress,
-                              source_face_index=source_face - 1 if source_face else None)
+        result = generate_video(Path(source), Path(target), Path(out), swapper, finder,
+                                select=faces, reference=Path(reference) if reference else None, payload=0,
+                                manifest=manifest, on_progress=progress,
+                                source_face_index=source_face - 1 if source_face else None)
     finally:
         bar.close()
+    sign_credentials(Path(out), manifest, current_app.config)  # C2PA Content Credentials, as the worker signs
+    return result
