@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.reports.summary import PORTAL
 from workers import model_cache
 from workers.context import JobContext
+from workers.detectors import face_finder
 
 
 def _swapper(name: str, models_dir: str):
@@ -22,32 +23,18 @@ def _swapper(name: str, models_dir: str):
     return model_cache.get(("swapper", name, models_dir), lambda: get_swapper(name, Path(models_dir)))
 
 
-def _face_finder(name: str, models_dir: str):
-    from models.faces import get_face_finder
-    from workers.device import current
-
-    return model_cache.get(("faces", name, models_dir), lambda: get_face_finder(name, Path(models_dir), current()))
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def source_face_index(ctx: JobContext, finder) -> Optional[int]:
     """The face the requester chose (a box from the portal's check), matched among this finder's faces."""
     box = ctx.params.get("source_face_box")
     if not box:
         return None
     from models.media import read_image
+    from models.smoothing import iou
 
     faces = finder.detect([read_image(ctx.inputs["source_photo"])])[0]
     if len(faces) <= 1:
         return 0 if faces else None
-    overlaps = [_iou(f.box, box) for f in faces]
+    overlaps = [iou(f.box, box) for f in faces]
     return max(range(len(faces)), key=overlaps.__getitem__)
 
 
@@ -77,7 +64,7 @@ def run(ctx: JobContext) -> None:
     models_dir = ctx.config["MODELS_DIR"]
     ctx.progress("loading models", 0.0)
     swapper = _swapper(ctx.params.get("swapper", "classical"), models_dir)
-    finder = _face_finder(ctx.config.get("GENERATION_FACE_FINDER", "mtcnn"), models_dir)
+    finder = face_finder(ctx.config)  # the worker's one face finder, shared with detection jobs
     manifest = manifest_for(ctx, swapper)
     out = ctx.storage.tmp_dir() / f"generation-{ctx.job_id}.mp4"
     try:
