@@ -98,7 +98,9 @@ CATALOG: dict[str, WeightsFile] = {
                     "InsightFace: non-commercial research only", "pack", "unzip into buffalo_l/"),
         WeightsFile("arcface_w600k_r50", "buffalo_l/w600k_r50.onnx", None,
                     "4c06341c33c2ca1f86781dab0e829f88ad5b64be9fba56e56bc9ebdefc619e43",
-                    "InsightFace: non-commercial research only", "recognition", "inside buffalo_l.zip"),
+                    "InsightFace: non-commercial research only", "recognition",
+                    "comes inside insightface's buffalo_l.zip: run 'flask models download buffalo_l' and unzip "
+                    "w600k_r50.onnx from it into buffalo_l/"),
         # SimSwap exports by facefusion: no published sha256 found, so the file is not verified (sha256 None).
         WeightsFile("simswap_256", "simswap/simswap_256.onnx",
                     "https://github.com/facefusion/facefusion-assets/releases/download/models-3.0.0/simswap_256.onnx",
