@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 import numpy as np
 
@@ -13,6 +13,31 @@ Progress = Callable[[str, float], None]
 
 def no_progress(stage: str, fraction: float) -> None:
     """Default progress sink."""
+
+
+class CropModel(Protocol):
+    """A network that reads square RGB face crops: uint8 (N, S, S, 3) with S = input_size."""
+
+    name: str
+    input_size: int
+
+
+class FrameDetector(CropModel, Protocol):
+    """Scores face crops: float (N,) P(fake)."""
+
+    weights_sha256: str
+
+    def score(self, crops: np.ndarray) -> np.ndarray: ...
+
+
+class Backbone(CropModel, Protocol):
+    """Features of face crops, (N, dim) float32; `identity` (name + which weights) keys the feature cache."""
+
+    dim: int
+    pretrained: bool
+    identity: str
+
+    def features(self, crops: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass

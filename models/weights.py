@@ -38,10 +38,13 @@ def checked_sha256(path: Path) -> str:
     return _cached_sha256(str(path), st.st_mtime, st.st_size)
 
 
-def locate(name: str, models_dir: Path) -> Path:
-    """Path of a catalog file under models_dir, verified by sha256; raises WeightsMissing / WeightsMismatch."""
+def locate(name: str, models_dir: Optional[Path]) -> Path:
+    """Path of a catalog file under models_dir (else the shipped copy, if any), verified by sha256; raises
+    WeightsMissing / WeightsMismatch. With no models folder only shipped files can be found."""
     entry = CATALOG[name]
-    path = Path(models_dir) / entry.path
+    if models_dir is None and not entry.builtin:
+        raise WeightsMissing(f"The weights {name} need a models folder (MODELS_DIR) and none is configured.")
+    path = BUILTIN_DIR / entry.path if models_dir is None else Path(models_dir) / entry.path
     if not path.is_file() and entry.builtin:
         path = BUILTIN_DIR / entry.path
     if not path.is_file():
@@ -66,7 +69,7 @@ def package_file(package: str, relative: str, not_installed: str) -> Path:
     return path
 
 
-def status(name: str, models_dir: Path) -> Optional[str]:
+def status(name: str, models_dir: Optional[Path]) -> Optional[str]:
     """None when the file is present and verified, else the reason it cannot be used."""
     try:
         locate(name, models_dir)

@@ -8,24 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Optional
 
 import numpy as np
 
 from models.backbones.keras_apps import KERAS_APPS, md5_file
 from models.catalog import CATALOG
 from models.errors import WeightsMismatch, WeightsMissing
+from models.types import Backbone
 from models.weights import checked_sha256
-
-
-class Backbone(Protocol):
-    name: str
-    dim: int
-    input_size: int
-    pretrained: bool
-    identity: str
-
-    def features(self, crops: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

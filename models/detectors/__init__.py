@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional
 
-import numpy as np
-
-from models.errors import WeightsMismatch, WeightsMissing
+from models.errors import WeightsMissing
+from models.types import FrameDetector
 from models.weights import locate
-
-
-class FrameDetector(Protocol):
-    """Scores face crops: uint8 (N, S, S, 3) RGB with S = input_size -> float (N,) P(fake)."""
-
-    name: str
-    input_size: int
-    weights_sha256: str
-
-    def score(self, crops: np.ndarray) -> np.ndarray: ...
+from models.weights import status as weights_status
 
 
 @dataclass(frozen=True)
@@ -40,12 +30,8 @@ class DetectorSpec:
 
     def unavailable(self, models_dir: Optional[Path]) -> Optional[str]:
         """None when every weights file is present and verified, else the first reason it cannot run."""
-        for weights in self.weights:
-            try:
-                _weights(weights, models_dir)
-            except (WeightsMissing, WeightsMismatch) as exc:
-                return str(exc)
-        return None
+        reasons = (weights_status(weights, models_dir) for weights in self.weights)
+        return next((reason for reason in reasons if reason), None)
 
 
 def _meso(cls_name: str):
@@ -140,19 +126,6 @@ def detector_status(models_dir: Path | None) -> dict[str, str | None]:
     return {name: spec.unavailable(models_dir) for name, spec in DETECTORS.items()}
 
 
-def _weights(name: str, models_dir: Path | None) -> Path:
-    from models.catalog import CATALOG
-    from models.weights import BUILTIN_DIR
-
-    if models_dir is None:
-        if CATALOG[name].builtin:
-            return locate(name, BUILTIN_DIR)
-        raise WeightsMissing(
-            f"The detector {name} needs a models folder (MODELS_DIR) and none is configured."
-        )
-    return locate(name, Path(models_dir))
-
-
 def load_detector(name: str, models_dir: Path | None, device: str = "cpu") -> FrameDetector:
     """Build a frame detector by name from verified weights on a torch device; WeightsMissing when absent."""
     if name not in DETECTORS:
@@ -160,7 +133,7 @@ def load_detector(name: str, models_dir: Path | None, device: str = "cpu") -> Fr
             f"Unknown detector {name!r}; known: {', '.join(DETECTORS)}."
         )
     spec = DETECTORS[name]
-    return spec.build(_weights(spec.weights[0], models_dir), name, device)
+    return spec.build(locate(spec.weights[0], models_dir), name, device)
 
 
 def shipped_card(name: str) -> dict[str, Any]:

@@ -14,9 +14,7 @@ from models.weights import locate
 
 def _weights(models_dir: Path | None) -> Path:
     """The verified YuNet file, or WeightsMissing."""
-    from models.weights import BUILTIN_DIR
-
-    return locate("yunet", Path(models_dir) if models_dir is not None else BUILTIN_DIR)
+    return locate("yunet", models_dir)
 
 
 class YunetFinder:

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from models.detectors import FrameDetector
 from models.detectors.aggregate import AGGREGATIONS
 from models.errors import ModelsError, NoFaceError
 from models.faces import FaceFinder
 from models.faces.crop import crop_face
 from models.faces.tracks import Track, link_tracks
 from models.media import probe, sample_frames
-from models.types import DetectionResult, FrameScore, PersonScore, Progress, VideoInfo, no_progress
+from models.types import DetectionResult, FrameDetector, FrameScore, PersonScore, Progress, VideoInfo, no_progress
 
 # Share of the overall progress bar each stage covers: (stage, start, end).
 STAGES = {
