@@ -5,57 +5,49 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Optional
 
 import numpy as np
 
-KERAS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
+from models.catalog import CATALOG
 
 
 @dataclass(frozen=True)
 class KerasApp:
-    """One Keras application: constructor, preprocess module, input side, feature size, upstream notop file."""
+    """One Keras application: constructor, preprocess module, input side, feature size, hash of its notop file.
+
+    Where the file lives and comes from, and its licence, are its catalog entry's (`keras_<name>`)."""
 
     name: str
     constructor: str  # attribute of keras.applications
     module: str  # keras.applications.<module>.preprocess_input
     input_size: int
     dim: int
-    file: str  # notop weights file name, as Keras' own cache names it
-    folder: str  # folder of the file under KERAS_URL
     md5: str  # the hash Keras itself checks (keras/src/applications/*.py); upstream publishes no sha256
-    licence: str
-
-    @property
-    def url(self) -> str:
-        return f"{KERAS_URL}{self.folder}/{self.file}"
 
     @property
     def catalog_name(self) -> str:
         return f"keras_{self.name}"
 
+    @property
+    def url(self) -> str:
+        return CATALOG[self.catalog_name].url or ""
 
-KERAS_APPS: dict[str, KerasApp] = {
-    a.name: a
-    for a in [
-        KerasApp("densenet169", "DenseNet169", "densenet", 224, 1664,
-                 "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5", "densenet",
-                 "b8c4d4c20dd625c148057b9ff1c1176b", "BSD-3-Clause (DenseNet authors, via keras-applications)"),
-        KerasApp("resnet101v2", "ResNet101V2", "resnet_v2", 224, 2048,
-                 "resnet101v2_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet",
-                 "c0ed64b8031c3730f411d2eb4eea35b5", "MIT (keras-applications)"),
-        KerasApp("resnet50", "ResNet50", "resnet", 224, 2048,
-                 "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet",
-                 "4d473c1dd8becc155b73f8504c6f6626", "MIT (Kaiming He's ResNet weights, via keras-applications)"),
-        KerasApp("inceptionv3", "InceptionV3", "inception_v3", 299, 2048,
-                 "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", "inception_v3",
-                 "bcbd6486424b2319ff4ef7d526e38f63", "Apache-2.0 (keras-applications)"),
-        KerasApp("inceptionresnetv2", "InceptionResNetV2", "inception_resnet_v2", 299, 1536,
-                 "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5", "inception_resnet_v2",
-                 "d19885ff4a710c122648d3b5c3b684e4", "Apache-2.0 (keras-applications)"),
-    ]
-}
+    @property
+    def file(self) -> str:
+        """The notop file's name, as Keras' own cache names it."""
+        return PurePosixPath(CATALOG[self.catalog_name].path).name
+
+
+KERAS_APPS: dict[str, KerasApp] = {a.name: a for a in [
+    KerasApp("densenet169", "DenseNet169", "densenet", 224, 1664, "b8c4d4c20dd625c148057b9ff1c1176b"),
+    KerasApp("resnet101v2", "ResNet101V2", "resnet_v2", 224, 2048, "c0ed64b8031c3730f411d2eb4eea35b5"),
+    KerasApp("resnet50", "ResNet50", "resnet", 224, 2048, "4d473c1dd8becc155b73f8504c6f6626"),
+    KerasApp("inceptionv3", "InceptionV3", "inception_v3", 299, 2048, "bcbd6486424b2319ff4ef7d526e38f63"),
+    KerasApp("inceptionresnetv2", "InceptionResNetV2", "inception_resnet_v2", 299, 1536,
+             "d19885ff4a710c122648d3b5c3b684e4"),
+]}
 
 
 @lru_cache(maxsize=64)
