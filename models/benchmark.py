@@ -43,6 +43,16 @@ def folder_set(real_dir: Path, fake_dir: Path) -> list[LabelledVideo]:
     return out
 
 
+GENERATED_SET = "generated"  # the portal's own swaps (fake, known by provenance) against their targets (real)
+
+
+def available_sets(root: Path) -> list[str]:
+    """The labelled sets under a datasets folder: each subfolder with real/ and fake/ (names, never paths)."""
+    if not root.is_dir():
+        return []
+    return sorted(d.name for d in root.iterdir() if (d / "real").is_dir() and (d / "fake").is_dir())
+
+
 def bootstrap_auc(y: np.ndarray, p: np.ndarray, rounds: int = 1000, seed: int = 0) -> tuple[float, float]:
     """95% percentile interval of the ROC AUC over bootstrap resamples that hold both classes."""
     from sklearn.metrics import roc_auc_score

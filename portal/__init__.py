@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import notifications
     from portal.accounts import views as auth
+    from portal.admin import audit_log
     from portal.admin import users as admin
     from portal.detectors import admin as detector_admin
     from portal.generation import review
@@ -63,7 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.jobs import files
     from portal.jobs import views as jobs
 
-    for module in (auth, jobs, files, admin, generation, review, detector_admin, notifications):
+    for module in (auth, jobs, files, admin, audit_log, generation, review, detector_admin, notifications):
         app.register_blueprint(module.bp)
     notifications.register(app)
     from portal import api

@@ -8,7 +8,7 @@ from flask import Flask, url_for
 LINKS = [
     ("Generate", "generation.new", ("member", "supervisor", "admin")),
     ("Review", "review.queue", ("supervisor", "admin")),
-    ("Audit log", "review.audit_log", ("supervisor", "admin")),
+    ("Audit log", "audit_log.index", ("supervisor", "admin")),
     ("Detectors", "detectors.index", ("admin",)),
     ("Workers", "operations.workers", ("supervisor", "admin")),
     ("Retention", "operations.retention_settings", ("admin",)),

@@ -11,11 +11,11 @@ from email.message import EmailMessage
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import event, func, select, update
 
 from portal.db import Job, Notification, User, utcnow
 from portal.extensions import db
+from portal.forms import ActionForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__)
@@ -79,23 +79,20 @@ def _drop_outbox(session) -> None:
     session.info.pop(_OUTBOX, None)
 
 
-class ReadForm(FlaskForm):
-    """Mark all read: a button carrying the CSRF token."""
-
 
 @bp.route("/notifications")
 @login_required
 def index():
     rows = db.session.execute(select(Notification).where(Notification.user_id == current_user.id)
                               .order_by(Notification.id.desc()).limit(100)).scalars().all()
-    return render_template("notifications.html", rows=rows, form=ReadForm(),
+    return render_template("notifications.html", rows=rows, form=ActionForm(),
                            pending=pending_reviews(current_user))
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @login_required
 def mark_read():
-    if ReadForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
                                                       Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.commit()

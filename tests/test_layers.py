@@ -26,6 +26,32 @@ def test_models_import_nothing_of_the_web():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def _all_imports(path: Path) -> set[str]:
+    """Every module named in an import anywhere in the file, call-time imports inside functions included."""
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_portal_imports_nothing_from_workers():
+    """Workers import the portal (its tables and services), never the other way round; wsgi.py joins the two."""
+    offenders = {str(p.relative_to(ROOT)): sorted(n for n in _all_imports(p) if n.split(".")[0] == "workers")
+                 for p in (ROOT / "portal").rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_one_module_enqueues():
+    """Only portal/queue.py calls RQ's enqueue; the services call it, nobody else reaches the queue."""
+    callers = [str(p.relative_to(ROOT)) for p in list((ROOT / "portal").rglob("*.py")) + list((ROOT / "workers").rglob(
+        "*.py")) if ".enqueue(" in p.read_text() and p != ROOT / "portal" / "queue.py"]
+    assert sorted(callers) == ["portal/jobs/service.py", "workers/context.py"]
+
+
 def test_rq_only_in_the_queue_module_and_workers():
     allowed = {ROOT / "portal" / "queue.py"}
     users = [p for p in (ROOT / "portal").rglob("*.py") if "rq" in _imports(p) and p not in allowed]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models.benchmark import LabelledVideo, folder_set, roc_png, run_benchmark
+from models.benchmark import GENERATED_SET, LabelledVideo, available_sets, folder_set, roc_png, run_benchmark
 from models.errors import ModelsError
 from models.types import Progress, no_progress
 from portal.db import Artifact, Job
@@ -16,8 +16,6 @@ from portal.extensions import db
 from portal.storage import Storage
 from workers.context import JobContext
 from workers.detectors import load_runner
-
-GENERATED_SET = "generated"  # the portal's own swaps (fake, known by provenance) against their targets (real)
 
 
 def generated_set(storage: Storage) -> list[LabelledVideo]:
@@ -43,12 +41,6 @@ def dataset(name: str, config) -> list[LabelledVideo]:
     if name not in available_sets(root):
         raise ModelsError(f"There is no benchmark set called {name!r}.")
     return folder_set(root / name / "real", root / name / "fake")
-
-
-def available_sets(root: Path) -> list[str]:
-    if not root.is_dir():
-        return []
-    return sorted(d.name for d in root.iterdir() if (d / "real").is_dir() and (d / "fake").is_dir())
 
 
 def score_with(name: str, config, params: dict[str, Any]):
@@ -79,7 +71,8 @@ def benchmark(videos: list[LabelledVideo], names: list[str], config, params: dic
 
 def run(ctx: JobContext) -> None:
     ctx.progress("collecting the set", 0.0)
-    videos = dataset(ctx.params["set"], ctx.config)
+    folders = ctx.params.get("folders")  # only the command line names folders; the pages name sets
+    videos = folder_set(*map(Path, folders)) if folders else dataset(ctx.params["set"], ctx.config)
     record, plot = benchmark(videos, ctx.params["detectors"], ctx.config, {"frames": ctx.params.get("frames", 16)},
                              on_progress=lambda stage, f: ctx.progress(stage, 0.02 + 0.95 * f))
     record["set"] = ctx.params["set"]

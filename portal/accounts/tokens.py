@@ -18,6 +18,7 @@ from wtforms.validators import Optional as OptionalValue
 from portal import audit
 from portal.db import ApiToken, User, utcnow
 from portal.extensions import db
+from portal.forms import ActionForm
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 PREFIX = "dfl_"
@@ -29,9 +30,6 @@ class TokenForm(FlaskForm):
     expires_days = IntegerField("Expires after (days; empty: until revoked)",
                                 validators=[OptionalValue(), NumberRange(1, 3650)])
 
-
-class RevokeForm(FlaskForm):
-    """A button carrying the CSRF token."""
 
 
 def digest(token: str) -> str:
@@ -89,7 +87,7 @@ def index():
             db.session.commit()
     status = 400 if form.errors else 200
     response = make_response(render_template("api_tokens/index.html", form=form, new_token=new_token,
-                                             tokens=live_tokens(current_user), revoke=RevokeForm()), status)
+                                             tokens=live_tokens(current_user), revoke=ActionForm()), status)
     response.headers["Cache-Control"] = "no-store"  # the page shows a secret once: no cache may keep it
     return response
 
@@ -100,7 +98,7 @@ def revoke(token_id: int):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != current_user.id or row.revoked_at is not None:
         abort(404)
-    if RevokeForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         row.revoked_at = utcnow()
         audit.record("api_token.revoke", current_user, current_user, token=row.prefix, name=row.name)
         db.session.commit()

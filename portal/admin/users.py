@@ -16,6 +16,7 @@ from portal.admin import settings
 from portal.authz import role_required
 from portal.db import ROLES, User
 from portal.extensions import db
+from portal.forms import ActionForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -32,9 +33,6 @@ class EditUserForm(FlaskForm):
     role = SelectField("Role", choices=[(r, r) for r in ROLES])
     active = BooleanField("Active")
 
-
-class ActionForm(FlaskForm):
-    """A button carrying the CSRF token."""
 
 
 class SettingsForm(FlaskForm):

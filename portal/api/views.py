@@ -16,8 +16,9 @@ from portal.detectors import available as detectors
 from portal.extensions import csrf, db
 from portal.jobs import service
 from portal.jobs.files import _send, download_name
+from portal.jobs.forms import DetectionForm
 from portal.jobs.uploads import UploadError, accept_detection_input
-from portal.jobs.views import DetectionForm, storage
+from portal.storage import app_storage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # only bearer tokens authenticate here, never the session cookie
@@ -118,7 +119,7 @@ def submit_detection():
     if len(files) != 1:
         return error(400, "Send one video or photo per API request (the web form takes several).")
     try:
-        upload = accept_detection_input(files[0], storage())
+        upload = accept_detection_input(files[0], app_storage())
     except UploadError as exc:
         return error(400, str(exc))
     chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]

@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +111,18 @@ def serve(app: Flask, host: str, port: int, n_workers: str | int, processes: str
             proc.wait(timeout=30)
         if server is not None:
             server.shutdown()
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--workers", "n_workers", default="1", show_default=True,
+              help='Workers to start: a number, or "auto" (one per GPU, pinned; one on a CPU-only host).')
+@click.option("--processes", default="auto", show_default=True,
+              help='Web processes (gunicorn on Linux): a number, or "auto" (one per CPU core, at least 2).')
+def serve_command(host, port, n_workers, processes):
+    """Serve the portal with its workers (and the embedded Redis when REDIS_URL is unset)."""
+    if n_workers != "auto" and not n_workers.isdigit():
+        raise click.BadParameter('a number or "auto"', param_hint="--workers")
+    serve(current_app._get_current_object(), host, port, n_workers, processes)

@@ -11,14 +11,16 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from portal import audit
+from portal.admin.limits import LimitExceeded
 from portal.authz import role_required
-from portal.db import DetectorModel, Job, utcnow
+from portal.db import DetectorModel, Job
 from portal.detectors import available as detectors
 from portal.detectors import registry
 from portal.extensions import db
-from portal.jobs.service import send_to_queue
+from portal.forms import ActionForm
+from portal.jobs.service import create_benchmark, create_model_check
 from portal.jobs.uploads import UploadError, receive
-from portal.jobs.views import ActionForm, storage
+from portal.storage import app_storage
 
 bp = Blueprint("detectors", __name__, url_prefix="/admin/detectors")
 UPLOAD_KINDS = [("resnext_lstm", "ResNeXt50+LSTM checkpoint (PyTorch .pt / .pth)")]
@@ -41,7 +43,7 @@ class BenchmarkForm(FlaskForm):
 def _benchmark_form() -> BenchmarkForm:
     from pathlib import Path
 
-    from workers.benchmark import GENERATED_SET, available_sets
+    from models.benchmark import GENERATED_SET, available_sets
 
     form = BenchmarkForm()
     form.set_name.choices = [(GENERATED_SET, "the portal's own generated videos vs their targets")] + [
@@ -126,19 +128,20 @@ def upload():
         flash("The upload was refused: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
         return redirect(url_for("detectors.index"))
     try:
-        tmp, sha, _, _ = receive(form.file.data, storage())
-        row = registry.register_file(form.name.data, form.architecture.data, tmp, storage(), sha256=sha,
+        tmp, sha, _, _ = receive(form.file.data, app_storage())
+        row = registry.register_file(form.name.data, form.architecture.data, tmp, app_storage(), sha256=sha,
                                      dataset=form.dataset.data or "", actor=current_user, active=False)
         tmp.unlink(missing_ok=True)
     except (UploadError, registry.RegistryError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("detectors.index"))
-    job = Job(owner=current_user, kind="model_check", status="queued", params={"detector_model": row.id},
-              stage="waiting for a worker to load the model", queued_at=utcnow())
-    db.session.add(job)
-    db.session.commit()
-    send_to_queue(job)
+    try:
+        job = create_model_check(current_user, row.id)
+    except LimitExceeded as exc:
+        db.session.commit()  # the model stays registered, disabled; the check can be queued again later
+        flash(f"{row.name} stored but not checked yet: {exc}", "error")
+        return redirect(url_for("detectors.index"))
     flash(f"{row.name} stored; a worker checks it (job #{job.id}) and enables it if it loads.", "info")
     return redirect(url_for("detectors.index"))
 
@@ -150,11 +153,9 @@ def benchmark():
     if not form.validate_on_submit():
         flash("Choose a set and at least one detector.", "error")
         return redirect(url_for("detectors.index"))
-    job = Job(owner=current_user, kind="benchmark", status="queued", queued_at=utcnow(), stage="waiting for a worker",
-              params={"set": form.set_name.data, "detectors": form.models.data, "frames": form.frames.data})
-    db.session.add(job)
-    db.session.flush()
-    audit.record("benchmark.run", current_user, job, set=form.set_name.data, detectors=form.models.data)
-    db.session.commit()
-    send_to_queue(job)
+    try:
+        job = create_benchmark(current_user, form.set_name.data, form.models.data, form.frames.data)
+    except LimitExceeded as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("detectors.index"))
     return redirect(url_for("jobs.show", job_id=job.id))

@@ -11,7 +11,7 @@ from flask import current_app
 from models.errors import ModelsError
 from portal.detectors import registry
 from portal.detectors.cli import _fail_clearly, detector_cli
-from portal.storage import Storage
+from portal.storage import Storage, app_storage
 
 
 def _flat(metrics: dict) -> dict:
@@ -26,7 +26,7 @@ def _flat(metrics: dict) -> dict:
 
 def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: str):
     return registry.register_file(
-        name, "keras_head", model_path, Storage(current_app.config["STORAGE_DIR"]), sha256=card["weights_sha256"],
+        name, "keras_head", model_path, app_storage(), sha256=card["weights_sha256"],
         backbone=card["head"]["backbone"], head=card["head_preset"], dataset=dataset,
         metrics={**_flat(metrics), "frames": card["frames"], "backbone_pretrained": card["backbone_pretrained"],
                  "head_config": card["head"]}, replace=True)
@@ -130,7 +130,7 @@ def _register_sbi(weights: Path, card: dict, name: str, dataset: str):
     from models.detectors import headline_metrics
 
     row = registry.register_file(
-        name, "sbi_frame", weights, Storage(current_app.config["STORAGE_DIR"]), sha256=card["weights_sha256"],
+        name, "sbi_frame", weights, app_storage(), sha256=card["weights_sha256"],
         backbone="mobilenet_v2", head="sbi", dataset=f"{dataset} (recipe sbi)",
         metrics={**headline_metrics(card), "measured_on": card["measured_on"],
                  "inconclusive_band": card["inconclusive_band"]}, replace=True)

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from portal.db import PendingGeneration, User, utcnow
 from portal.extensions import db
+from portal.storage import app_storage
 
 Box = tuple[float, float, float, float]
 DETECT_SIDE = 1600  # faces are found on a copy no larger than this: a huge photo must not cost seconds of CPU
@@ -63,10 +64,8 @@ def peek(user: User, pending_id: int) -> Optional[dict[str, Any]]:
 def take(user: User, pending_id: int) -> Optional[dict[str, Any]]:
     """Use a held request once: delete its row (committed) and return it; None when it was already taken.
     Its files are released: unless the job made from it commits, they leave the store with this request."""
-    from flask import current_app
 
     from portal.jobs.uploads import release
-    from portal.storage import Storage
 
     data = peek(user, pending_id)
     taken = db.session.execute(delete(PendingGeneration).where(
@@ -75,7 +74,7 @@ def take(user: User, pending_id: int) -> Optional[dict[str, Any]]:
     if data is None or taken != 1:  # a replay racing this one took it first
         return None
     keys = [data[role]["key"] for role in ("source", "target", "reference", "evidence") if data.get(role)]
-    release(Storage(current_app.config["STORAGE_DIR"]), keys)
+    release(app_storage(), keys)
     return data
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from portal import audit
-from portal.admin import limits
 from portal.db import Consent, Job, Review, User, utcnow
 from portal.extensions import db
-from portal.jobs.service import JobError, add_artifact, finish, send_to_queue
+from portal.jobs.service import JobError, finish, new_job, send_to_queue
 from portal.jobs.uploads import StoredUpload
 from portal.notifications import notify
 
@@ -17,16 +16,13 @@ def create_request(owner: User, source: StoredUpload, target: StoredUpload, para
                    consent: dict[str, str], evidence: Optional[StoredUpload] = None,
                    reference: Optional[StoredUpload] = None) -> Job:
     """A generation request waiting for a supervisor (status pending_review)."""
-    limits.check_submission(owner)
-    job = Job(owner=owner, kind="generation", status="pending_review", params=params,
-              stage="waiting for a supervisor's review")
-    db.session.add(job)
-    add_artifact(job, "source_photo", source)
-    add_artifact(job, "target_video", target)
+    inputs = {"source_photo": source, "target_video": target}
     if reference is not None:
-        add_artifact(job, "reference_photo", reference)
-    evidence_row = add_artifact(job, "consent_evidence", evidence) if evidence is not None else None
-    db.session.flush()
+        inputs["reference_photo"] = reference
+    if evidence is not None:
+        inputs["consent_evidence"] = evidence
+    job = new_job(owner, "generation", params, inputs, review=True)
+    evidence_row = job.artifact("consent_evidence")
     db.session.add(Consent(job_id=job.id, subject_name=consent["subject"], attestation=consent["attestation"],
                            evidence_artifact_id=evidence_row.id if evidence_row is not None else None))
     audit.record("generation.request", owner, job, purpose=params.get("purpose", ""),

@@ -13,7 +13,7 @@ from portal.admin.limits import LimitExceeded
 from portal.generation import precheck, service
 from portal.jobs.service import JobError
 from portal.jobs.uploads import StoredUpload, UploadError, accept_image, accept_pdf, accept_video
-from portal.jobs.views import storage
+from portal.storage import app_storage
 
 bp = Blueprint("generation", __name__)
 
@@ -47,7 +47,7 @@ def _swapper_choices() -> list[tuple[str, str]]:
 
 
 def _optional_upload(field, accept) -> StoredUpload | None:
-    return accept(field.data, storage()) if field.data and field.data.filename else None
+    return accept(field.data, app_storage()) if field.data and field.data.filename else None
 
 
 def _evidence(field) -> StoredUpload | None:
@@ -57,8 +57,8 @@ def _evidence(field) -> StoredUpload | None:
     head = field.data.stream.read(5)
     field.data.stream.seek(0)
     if head == b"%PDF-":
-        return accept_pdf(field.data, storage())
-    return accept_image(field.data, storage())
+        return accept_pdf(field.data, app_storage())
+    return accept_image(field.data, app_storage())
 
 
 @bp.route("/generate", methods=["GET", "POST"])
@@ -69,8 +69,8 @@ def new():
     if not form.validate_on_submit():
         return render_template("generation/new.html", form=form), 400 if form.errors else 200
     try:
-        source = accept_image(form.source.data, storage())
-        target = accept_video(form.target.data, storage())
+        source = accept_image(form.source.data, app_storage())
+        target = accept_video(form.target.data, app_storage())
         reference = _optional_upload(form.reference, accept_image)
         evidence = _evidence(form.evidence)
         if form.faces.data == "reference" and reference is None:
@@ -91,7 +91,7 @@ def _check_source_faces(pending: dict):
     """No face: refuse. One: create the request. Several: ask which one (numbered largest first)."""
     from models.media import read_image
 
-    rgb = read_image(storage().path(pending["source"]["key"]))
+    rgb = read_image(app_storage().path(pending["source"]["key"]))
     boxes = precheck.find_faces(rgb, current_app.config["MODELS_DIR"])
     if not boxes:
         return _form_again(pending, "No face was found in the source photo; use a photo where one face is clearly "
@@ -128,7 +128,7 @@ def _choose_again(form: ChooseFaceForm, pending: dict):
     boxes = pending["boxes"]
     if not form.face.errors:
         form.face.errors = [f"There is no face {form.face.data}: choose a number from 1 to {len(boxes)}."]
-    return _choose_page(form, read_image(storage().path(pending["source"]["key"])), boxes, 400)
+    return _choose_page(form, read_image(app_storage().path(pending["source"]["key"])), boxes, 400)
 
 
 @bp.route("/generate/choose-face", methods=["POST"])
@@ -187,7 +187,7 @@ def chosen_face(job_id: int):
     box, source = (job.params or {}).get("source_face_box"), job.artifact("source_photo")
     if job.kind != "generation" or not box or source is None:
         abort(404)
-    path = storage().path(source.storage_key)
+    path = app_storage().path(source.storage_key)
     if not path.is_file():
         abort(410, description="The source photo is no longer stored.")
     rgb = read_image(path)

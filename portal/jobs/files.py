@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, request, send_file
+from flask import Blueprint, abort, request, send_file
 from flask_login import current_user, login_required
 
 from portal import audit
 from portal.authz import get_artifact_for
 from portal.extensions import db
-from portal.storage import Storage
+from portal.storage import app_storage
 
 bp = Blueprint("files", __name__)
 
@@ -58,7 +58,7 @@ def download_name(artifact) -> str:
 
 
 def _send(artifact, as_attachment: bool):
-    path = Storage(current_app.config["STORAGE_DIR"]).path(artifact.storage_key)
+    path = app_storage().path(artifact.storage_key)
     if not path.is_file():
         abort(410, description="This file is no longer stored.")
     media_type = artifact.media_type if as_attachment is False else "application/octet-stream"

@@ -14,7 +14,7 @@ from portal.admin import limits
 from portal.db import Artifact, Job, Review, User, utcnow
 from portal.extensions import db
 from portal.jobs.uploads import StoredUpload
-from portal.storage import Storage
+from portal.storage import app_storage
 
 log = logging.getLogger(__name__)
 RERUNNABLE = ("failed", "canceled")
@@ -33,20 +33,52 @@ def add_artifact(job: Job, role: str, upload: StoredUpload) -> Artifact:
     return artifact
 
 
-def create_detection(owner: User, upload: StoredUpload, params: dict[str, Any]) -> Job:
-    """A detection job for an uploaded video, committed and then enqueued."""
+def new_job(owner: User, kind: str, params: dict[str, Any], inputs: dict[str, StoredUpload] | None = None,
+            review: bool = False) -> Job:
+    """The one place a job row is made: the owner's caps checked, inputs attached, flushed for its id.
+
+    A job needing review waits as pending_review; any other is queued. The caller audits, commits and enqueues."""
     limits.check_submission(owner)
-    info = upload.info
-    job = Job(owner=owner, kind="detection", status="queued", params=params, stage="waiting for a worker",
-              queued_at=utcnow())
+    job = Job(owner=owner, kind=kind, params=params, status="pending_review" if review else "queued",
+              stage="waiting for a supervisor's review" if review else "waiting for a worker",
+              queued_at=None if review else utcnow())
     db.session.add(job)
-    add_artifact(job, "input_video", upload)
+    for role, upload in (inputs or {}).items():
+        add_artifact(job, role, upload)
     db.session.flush()
-    audit.record("job.submit", owner, job, kind="detection", input_sha256=upload.sha256,
-                 video=f"{info.width}x{info.height} {info.duration:.1f}s" if info else "")
+    return job
+
+
+def submit(job: Job, action: str, **details: Any) -> Job:
+    """Audit the new job, commit, and only then enqueue it."""
+    audit.record(action, job.owner, job, kind=job.kind, **details)
     db.session.commit()
     send_to_queue(job)
     return job
+
+
+def create_detection(owner: User, upload: StoredUpload, params: dict[str, Any]) -> Job:
+    """A detection job for an uploaded video, committed and then enqueued."""
+    job = new_job(owner, "detection", params, {"input_video": upload})
+    info = upload.info
+    return submit(job, "job.submit", input_sha256=upload.sha256,
+                  video=f"{info.width}x{info.height} {info.duration:.1f}s" if info else "")
+
+
+def create_benchmark(owner: User, set_name: str, detectors: list[str], frames: int,
+                     folders: tuple[str, str] | None = None) -> Job:
+    """A benchmark of DETECTORS on a named set (or, from the command line only, a real and a fake folder)."""
+    params: dict[str, Any] = {"set": set_name, "detectors": list(detectors), "frames": frames}
+    if folders is not None:
+        params["folders"] = list(folders)
+    return submit(new_job(owner, "benchmark", params), "benchmark.run", set=set_name, detectors=list(detectors))
+
+
+def create_model_check(owner: User, detector_model_id: int) -> Job:
+    """A worker loads an uploaded detector strictly before it may be enabled."""
+    job = new_job(owner, "model_check", {"detector_model": detector_model_id})
+    job.stage = "waiting for a worker to load the model"
+    return submit(job, "model.check", detector_model=detector_model_id)
 
 
 def send_to_queue(job: Job) -> None:
@@ -80,7 +112,7 @@ def cancel(job: Job, actor: User) -> None:
 
 def _missing_inputs(job: Job) -> list[str]:
     """Input files of the job that are no longer in the store."""
-    storage = Storage(current_app.config["STORAGE_DIR"])
+    storage = app_storage()
     return [a.original_name or a.role.replace("_", " ") for a in job.artifacts
             if a.role in INPUT_ROLES and not storage.path(a.storage_key).is_file()]
 

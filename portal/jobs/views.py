@@ -8,12 +8,8 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from portal.admin.limits import LimitExceeded
 from portal.authz import can_cancel_job, can_rerun_job, get_job_for
@@ -21,45 +17,14 @@ from portal.converters import escape_like, page_number
 from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
 from portal.detectors import available as detectors
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.jobs import service
+from portal.jobs.forms import DetectionForm
 from portal.jobs.uploads import UploadError, accept_detection_input, release
-from portal.storage import Storage
+from portal.storage import app_storage
 
 bp = Blueprint("jobs", __name__)
 INPUT_ROLES = ("input_video", "target_video")
-
-AGGREGATIONS = [("mean", "mean of frame scores"), ("confident", "confident frames (DFDC winner's rule)")]
-
-
-class DetectionForm(FlaskForm):
-    video = MultipleFileField("Videos or photos (choose several to check each: one job per file)",
-                              validators=[lambda form, field: _some_file(field)])
-    detector = SelectField("Detector", validators=[DataRequired()])
-    ensemble = SelectMultipleField("Also ask (an ensemble: the mean of the detectors' probabilities)",
-                                   validators=[Optional()])
-    frames = IntegerField("Frames to sample", default=32, validators=[NumberRange(4, 128)])
-    aggregation = SelectField("Aggregation", choices=AGGREGATIONS, default="mean")
-
-
-MAX_FILES = 20
-
-
-def _some_file(field) -> None:
-    files = [f for f in field.data or [] if getattr(f, "filename", "")]
-    if not files:
-        raise ValidationError("Choose a video or a photo.")
-    if len(files) > MAX_FILES:
-        raise ValidationError(f"Choose at most {MAX_FILES} files at once.")
-    field.data = files
-
-
-class ActionForm(FlaskForm):
-    """An empty form: a button that carries the CSRF token."""
-
-
-def storage() -> Storage:
-    return Storage(current_app.config["STORAGE_DIR"])
-
 
 @bp.route("/")
 @login_required
@@ -126,9 +91,9 @@ def new_detection():
         uploads = []
         try:
             for file in form.video.data:
-                uploads.append(accept_detection_input(file, storage()))
+                uploads.append(accept_detection_input(file, app_storage()))
         except UploadError as exc:
-            release(storage(), [u.key for u in uploads])
+            release(app_storage(), [u.key for u in uploads])
             name = f"{file.filename}: " if len(form.video.data) > 1 else ""
             flash(f"{name}{exc} Nothing was submitted.", "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
@@ -142,7 +107,7 @@ def new_detection():
             for upload in uploads:
                 jobs.append(service.create_detection(current_user, upload, dict(params)))
         except LimitExceeded as exc:
-            release(storage(), [u.key for u in uploads[len(jobs):]])
+            release(app_storage(), [u.key for u in uploads[len(jobs):]])
             flash(str(exc) + (f" {len(jobs)} of {len(uploads)} files were submitted." if jobs else ""), "error")
             if not jobs:
                 return render_template("jobs/new_detection.html", form=form, missing=missing), 429

@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal import audit
 from portal.admin import settings
 from portal.db import FINAL_STATUSES, JOB_KINDS, Artifact, DetectorModel, Job, User, utcnow
 from portal.extensions import db
-from portal.storage import Storage
+from portal.storage import Storage, app_storage
 
 SETTING = "retention_days"
 INPUT_ROLES = {"input_video", "target_video", "source_photo", "reference_photo", "consent_evidence"}
@@ -64,7 +63,7 @@ def _still_needed(keys: set[str]) -> set[str]:
 def remove_files(job: Job, parts: tuple[str, ...], action: str, actor: Optional[User], reason: str,
                  storage: Optional[Storage] = None) -> int:
     """Remove the job's files of these parts (inputs/outputs); audited; returns bytes freed. The caller commits."""
-    storage = storage or Storage(current_app.config["STORAGE_DIR"])
+    storage = storage or app_storage()
     chosen = [a for a in job.artifacts if a.removed_at is None and part_of(a.role) in parts]
     if not chosen:
         return 0
@@ -153,7 +152,7 @@ def purge(delete: bool, limit: int = 1000) -> tuple[list[Due], int]:
     if not delete:
         return items, 0
     rules = policy()
-    storage = Storage(current_app.config["STORAGE_DIR"])
+    storage = app_storage()
     for item in items:
         job = db.session.get(Job, item.job_id, with_for_update=True)
         if job is None or job.files_hold:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from portal.authz import get_job_for, role_required
 from portal.db import JOB_KINDS
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.operations import queues, retention
 from portal.queue import QUEUES
 
 bp = Blueprint("operations", __name__)
 
-
-class ActionForm(FlaskForm):
-    """A button carrying the CSRF token."""
 
 
 @bp.route("/admin/workers")

@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
@@ -71,27 +71,31 @@ class Storage:
             while block := fh.read(1 << 20):
                 digest.update(block)
         key = digest.hexdigest()
-        target = self.path(key)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                tmp = target.with_suffix(".part")
-                shutil.copyfile(src, tmp)
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise StorageError(f"The server could not store the output ({exc.strerror}).") from exc
+        target = self._place(key, lambda tmp: shutil.copyfile(src, tmp))
         return key, target.stat().st_size
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
         """Store bytes (a report, a plot) and return (key, size)."""
         key = hashlib.sha256(data).hexdigest()
+        self._place(key, lambda tmp: tmp.write_bytes(data))
+        return key, len(data)
+
+    def _place(self, key: str, write: Callable[[Path], object]) -> Path:
+        """Write a key's content once: into a .part file, then renamed into place (readers never see half a file)."""
         target = self.path(key)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".part")
             try:
-                tmp = target.with_suffix(".part")
-                tmp.write_bytes(data)
+                write(tmp)
                 os.replace(tmp, target)
             except OSError as exc:
                 raise StorageError(f"The server could not store the output ({exc.strerror}).") from exc
-        return key, len(data)
+        return target
+
+
+def app_storage() -> Storage:
+    """The store of the running app (STORAGE_DIR)."""
+    from flask import current_app
+
+    return Storage(current_app.config["STORAGE_DIR"])

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Iterable
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.db import Artifact, DetectorModel, PendingGeneration
 from portal.extensions import db
-from portal.storage import Storage
+from portal.storage import Storage, app_storage
 
 storage_cli = AppGroup("storage", help="The content-addressed file store.")
 PENDING_ROLES = ("source", "target", "reference", "evidence")
@@ -71,7 +70,7 @@ def garbage(storage: Storage, min_age: float) -> list[tuple[Path, int]]:
               help="Leave younger files alone (a job may be storing outputs it has not yet recorded).")
 def gc_command(delete: bool, min_age_hours: float):
     """List (or with --delete remove) stored files that no job, detector or pending request refers to."""
-    storage = Storage(current_app.config["STORAGE_DIR"])
+    storage = app_storage()
     found = garbage(storage, min_age_hours * 3600)
     for path, size in found:
         click.echo(f"{'removed' if delete else 'would remove'} {path.relative_to(storage.root)} ({size:,} bytes)")

@@ -87,12 +87,14 @@ def app(backend):
     from flask_migrate import upgrade
 
     from portal import create_app
+    from workers.cli import register
 
     app = create_app({
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": backend["DATABASE_URL"],
         "REDIS_URL": backend["REDIS_URL"], "STORAGE_DIR": backend["STORAGE_DIR"], "MODELS_DIR": backend["MODELS_DIR"],
         "MAX_VIDEO_PIXELS": 1920 * 1080, "DETECTION_FRAMES": 8,
     })
+    register(app)  # the worker's commands, as wsgi.py adds them
     with app.app_context():
         upgrade()
     yield app

@@ -10,11 +10,11 @@ def test_generated_password_must_be_changed_first(app, browser, monkeypatch):
 
     email = f"first-{uuid.uuid4().hex[:8]}@lab.test"
     with app.app_context():  # the command's own path, as on a fresh install (another admin may exist here)
-        from portal.cli import users_ensure_admin
+        from portal.accounts.cli import users_ensure_admin
 
         with monkeypatch.context() as m:
             m.delenv("PORTAL_ADMIN_PASSWORD", raising=False)
-            m.setattr("portal.cli.db.session.scalar", lambda *a, **k: None)  # "no admin yet"
+            m.setattr("portal.accounts.cli.db.session.scalar", lambda *a, **k: None)  # "no admin yet"
             out = app.test_cli_runner().invoke(users_ensure_admin, ["--email", email])
         assert "password:" in out.output, out.output
         password = out.output.split("password: ")[1].split()[0]

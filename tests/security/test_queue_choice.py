@@ -56,14 +56,16 @@ def test_every_kind_has_a_served_queue():
     assert {queue.queue_for(kind) for kind in JOB_KINDS} <= set(queue.QUEUES)
 
 
-def test_a_benchmark_is_stored_even_at_the_running_cap(app, capped):
-    from portal.db import User
-    from portal.detectors.cli import _store_benchmark
+def test_a_command_line_job_runs_even_at_the_running_cap(app, capped):
+    """`flask detector benchmark` runs its job in its own process, taking no worker's place: the cap does not apply."""
+    from portal.db import Job, User
     from portal.extensions import db
+    from workers.context import JobContext
 
-    record = {"videos": ["a.mp4", "b.mp4"], "models": [{"model": "meso4_df", "metrics": {"auc": 0.5, "scored": 2,
-                                                                                         "videos": 2}}]}
     with app.app_context():
-        email = db.session.get(User, capped).email
-        job = _store_benchmark(record, b"\x89PNG\r\n\x1a\n", "set", ["meso4_df"], 8, email)
-        assert job.status == "succeeded" and {a.role for a in job.artifacts} == {"plot", "report_json"}
+        job = Job(owner=db.session.get(User, capped), kind="benchmark", status="queued", params={})
+        db.session.add(job)
+        db.session.commit()
+        ctx = JobContext.start(job.id, worker_name="flask detector benchmark", capped=False)
+        assert ctx is not None and db.session.get(Job, job.id).status == "running"
+        ctx.fail("test over")
