@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
+from models.faces.base import Finder
 from models.faces.crop import downscale, scaled_face, sort_faces
 from models.types import Face
 
 
-class MtcnnFinder:
+class MtcnnFinder(Finder):
     """MTCNN on frames downscaled to <= max_side, all frames of one size in one batched call."""
 
-    name = "mtcnn"
+    name, packages = "mtcnn", ("mtcnn", "tensorflow")
 
-    def __init__(
-        self,
-        models_dir: Path | None = None,
-        *,
-        max_side: int = 640,
-        min_score: float = 0.9,
-        device: str = "CPU:0",
-    ):
+    def __init__(self, models_dir: Path | None = None, *, max_side: int = 640, min_score: float = 0.9,
+                 device: str = "CPU:0"):
         from mtcnn import MTCNN
 
         self.device = device  # TensorFlow's name: "GPU:0" when its CUDA build sees the GPU (models.device)
         self.model = MTCNN(device=device)
         self.max_side, self.min_score = max_side, min_score
-
-    @classmethod
-    def unavailable(cls, models_dir: Path | None = None) -> str | None:
-        """None when the mtcnn package and TensorFlow are installed."""
-        missing = [
-            m for m in ("mtcnn", "tensorflow") if importlib.util.find_spec(m) is None
-        ]
-        return f"package {' and '.join(missing)} not installed" if missing else None
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
         """Faces per RGB frame, largest first, landmarks in ArcFace order."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from models.errors import WeightsMismatch, WeightsMissing
+from models.faces.base import Finder
 from models.faces.crop import scaled_face, sort_faces
 from models.types import Face
 from models.weights import locate
@@ -16,64 +16,34 @@ from models.weights import locate
 CANDIDATES = ("scrfd_500m", "scrfd_2.5g", "scrfd_10g")
 
 
-def find_weights(models_dir: Path | None) -> Path:
-    """The first verified SCRFD file under models_dir, or WeightsMissing naming what was looked for."""
-    if models_dir is None:
-        raise WeightsMissing(
-            "SCRFD needs a models folder (MODELS_DIR) and none is configured."
-        )
-    reasons = []
-    for name in CANDIDATES:
-        try:
-            return locate(name, Path(models_dir))
-        except (WeightsMissing, WeightsMismatch, KeyError) as exc:
-            reasons.append(str(exc))
-    raise WeightsMissing(
-        f"No SCRFD weights in the models folder ({models_dir}): "
-        + " ".join(reasons[:1])
-    )
-
-
-class ScrfdFinder:
+class ScrfdFinder(Finder):
     """SCRFD with 5 keypoints: 10-20x faster than MTCNN on a CPU."""
 
-    name = "scrfd"
-
-    def __init__(
-        self,
-        models_dir: Path | None = None,
-        *,
-        input_size: int = 640,
-        min_score: float = 0.5,
-        providers: tuple[str, ...] = ("CPUExecutionProvider",),
-    ):
-        from insightface.model_zoo import get_model
-
-        self.weights = find_weights(models_dir)
-        self.providers = tuple(providers)  # models.device.Device.onnx_providers: CUDA first when present
-        self.model = get_model(str(self.weights), providers=list(self.providers))
-        self.model.prepare(
-            ctx_id=0 if "CUDAExecutionProvider" in self.providers else -1,
-            input_size=(input_size, input_size),
-            det_thresh=min_score,
-        )
-        self.input_size = input_size
+    name, packages = "scrfd", ("insightface", "onnxruntime")
 
     @classmethod
-    def unavailable(cls, models_dir: Path | None = None) -> str | None:
-        """None when insightface, onnxruntime and a verified SCRFD file are present."""
-        missing = [
-            m
-            for m in ("insightface", "onnxruntime")
-            if importlib.util.find_spec(m) is None
-        ]
-        if missing:
-            return f"package {' and '.join(missing)} not installed"
-        try:
-            find_weights(models_dir)
-        except WeightsMissing as exc:
-            return str(exc)
-        return None
+    def weights_file(cls, models_dir: Path | None) -> Path:
+        """The first verified SCRFD file under models_dir, or WeightsMissing naming what was looked for."""
+        if models_dir is None:
+            raise WeightsMissing("SCRFD needs a models folder (MODELS_DIR) and none is configured.")
+        reasons = []
+        for name in CANDIDATES:
+            try:
+                return locate(name, Path(models_dir))
+            except (WeightsMissing, WeightsMismatch, KeyError) as exc:
+                reasons.append(str(exc))
+        raise WeightsMissing(f"No SCRFD weights in the models folder ({models_dir}): {reasons[0]}")
+
+    def __init__(self, models_dir: Path | None = None, *, input_size: int = 640, min_score: float = 0.5,
+                 providers: tuple[str, ...] = ("CPUExecutionProvider",)):
+        from insightface.model_zoo import get_model
+
+        self.weights = self.weights_file(models_dir)
+        self.providers = tuple(providers)  # models.device.Device.onnx_providers: CUDA first when present
+        self.model = get_model(str(self.weights), providers=list(self.providers))
+        self.model.prepare(ctx_id=0 if "CUDAExecutionProvider" in self.providers else -1,
+                           input_size=(input_size, input_size), det_thresh=min_score)
+        self.input_size = input_size
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
         """Faces per RGB frame, largest first, landmarks in ArcFace order."""

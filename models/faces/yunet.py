@@ -6,49 +6,36 @@ from pathlib import Path
 
 import numpy as np
 
-from models.errors import WeightsMismatch, WeightsMissing
+from models.faces.base import Finder
 from models.faces.crop import downscale, scaled_face, sort_faces
 from models.types import Face
 from models.weights import locate
 
 
-def _weights(models_dir: Path | None) -> Path:
-    """The verified YuNet file, or WeightsMissing."""
-    return locate("yunet", models_dir)
-
-
-class YunetFinder:
+class YunetFinder(Finder):
     """YuNet with 5 keypoints (right eye, left eye, nose, mouth corners: image-left first, as ArcFace)."""
 
-    name = "yunet"
-
-    def __init__(
-        self,
-        models_dir: Path | None = None,
-        *,
-        max_side: int = 640,
-        min_score: float = 0.7,
-    ):
-        import cv2
-
-        self.weights = _weights(models_dir)
-        self.model = cv2.FaceDetectorYN.create(
-            str(self.weights), "", (320, 320), min_score, 0.3, 5000
-        )
-        self.max_side = max_side
+    name, packages = "yunet", ("cv2",)
 
     @classmethod
-    def unavailable(cls, models_dir: Path | None = None) -> str | None:
-        """None when OpenCV has FaceDetectorYN and the verified YuNet file is present."""
+    def weights_file(cls, models_dir: Path | None) -> Path:
+        """The verified YuNet file: MODELS_DIR's, else the shipped copy."""
+        return locate("yunet", models_dir)
+
+    @classmethod
+    def runtime_missing(cls) -> str | None:
+        if reason := super().runtime_missing():
+            return reason
         import cv2
 
-        if not hasattr(cv2, "FaceDetectorYN"):
-            return "this OpenCV build has no FaceDetectorYN"
-        try:
-            _weights(models_dir)
-        except (WeightsMissing, WeightsMismatch) as exc:
-            return str(exc)
-        return None
+        return None if hasattr(cv2, "FaceDetectorYN") else "this OpenCV build has no FaceDetectorYN"
+
+    def __init__(self, models_dir: Path | None = None, *, max_side: int = 640, min_score: float = 0.7):
+        import cv2
+
+        self.weights = self.weights_file(models_dir)
+        self.model = cv2.FaceDetectorYN.create(str(self.weights), "", (320, 320), min_score, 0.3, 5000)
+        self.max_side = max_side
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
         """Faces per RGB frame, largest first, landmarks in ArcFace order."""
