@@ -129,52 +129,23 @@ class KerasHeadRunner:
     """A head the lab trained (`flask detector train`) on backbone features of N sampled face crops."""
 
     def __init__(self, row: DetectorModel, config):
-        import keras
-
         from models.backbones import load_backbone
+        from models.detectors.head import HeadDetector
 
         self.name, self.config = row.name, config
-        self.weights_sha256 = row.weights_sha256
-        self.frames = int(row.metrics.get("frames", 20))
         storage = Storage(config["STORAGE_DIR"])
         named = storage.tmp_dir() / f"{row.weights_key}.keras"  # Keras 3 chooses the format by the extension
         if not named.exists():
             named.symlink_to(storage.path(row.weights_key))
-        self.model = keras.models.load_model(named)
-        self.backbone = load_backbone(row.backbone, Path(config["MODELS_DIR"]),
-                                      allow_random=not row.metrics.get("backbone_pretrained", True))
+        backbone = load_backbone(row.backbone, Path(config["MODELS_DIR"]),
+                                 allow_random=not row.metrics.get("backbone_pretrained", True))
+        self.detector = HeadDetector(named, backbone, name=row.name, weights_sha256=row.weights_sha256,
+                                     frames=int(row.metrics.get("frames", 20)))
 
     def detect(self, path, params, on_progress):
-        import time
+        from models.pipelines.detect import detect_sequence
 
-        import numpy as np
-
-        from models.errors import NoFaceError
-        from models.media import probe
-        from models.training.evaluate import predict
-        from models.training.features import face_crops
-        from models.types import FrameScore
-
-        on_progress("finding faces", 0.1)
-        t0 = time.perf_counter()
-        crops, mask = face_crops(path, face_finder(self.config), self.frames, self.backbone.input_size)
-        if not mask.any():
-            raise NoFaceError(f"No face was found in any of the {self.frames} sampled frames.")
-        on_progress("backbone features", 0.6)
-        feats = np.zeros((self.frames, self.backbone.dim), np.float32)
-        feats[mask] = self.backbone.features(crops[mask])
-        video, frames = predict(self.model, feats[None], mask[None])
-        p = float(video[0])
-        info = probe(path)
-        times = np.linspace(0, info.duration, self.frames, endpoint=False)
-        # a sequence head (GRU/LSTM) has one score for the clip: each frame with a face shows that score
-        per_frame = frames[0] if frames is not None else np.full(self.frames, p)
-        scores = [FrameScore(i, float(t), float(per_frame[i]) if mask[i] else None) for i, t in enumerate(times)]
-        warnings = [] if frames is not None else ["This model scores the whole sequence of faces; the timeline "
-                                                  "repeats that one score on every frame with a face."]
-        thumbs = [c for c, keep in zip(crops, mask) if keep]
-        return DetectionResult("FAKE" if p >= 0.5 else "REAL", p, "head output", self.name, self.weights_sha256,
-                               scores, thumbs, info, {"total": time.perf_counter() - t0}, warnings)
+        return detect_sequence(path, self.detector, face_finder(self.config), on_progress=on_progress)
 
 
 class RegisteredFrameRunner(FrameRunner):

@@ -200,3 +200,29 @@ def detect_video(
     result = score_pass(fp, detector, aggregation=aggregation, threshold=threshold, on_progress=on_progress)
     result.timings["total"] = sum(result.timings.values())
     return result
+
+
+def detect_sequence(path: Path, head, face_finder: FaceFinder, *, on_progress: Progress = no_progress
+                    ) -> DetectionResult:
+    """A trained head's verdict (models.detectors.head): the largest face of each of its `frames` sampled frames,
+    scored as one sequence; raises MediaError, NoFaceError, or Canceled (from on_progress)."""
+    from models.training.features import face_crops
+
+    on_progress("finding faces", 0.1)
+    t0 = time.perf_counter()
+    crops, mask = face_crops(path, face_finder, head.frames, head.input_size)
+    if not mask.any():
+        raise NoFaceError(f"No face was found in any of the {head.frames} sampled frames.")
+    on_progress("backbone features", 0.6)
+    p, per_frame = head.score(crops, mask)
+    info = probe(path)
+    times = np.linspace(0, info.duration, head.frames, endpoint=False)
+    warnings = []
+    if per_frame is None:  # a sequence head (GRU/LSTM): each frame with a face shows the clip's one score
+        per_frame = np.full(head.frames, p)
+        warnings.append("This model scores the whole sequence of faces; the timeline repeats that one score on "
+                        "every frame with a face.")
+    scores = [FrameScore(i, float(t), float(per_frame[i]) if mask[i] else None) for i, t in enumerate(times)]
+    return DetectionResult("FAKE" if p >= 0.5 else "REAL", p, "head output", head.name, head.weights_sha256, scores,
+                           [c for c, keep in zip(crops, mask) if keep], info, {"total": time.perf_counter() - t0},
+                           warnings)
