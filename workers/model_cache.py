@@ -1,4 +1,4 @@
-"""Models loaded once per worker process and kept: the only global mutable state in the project."""
+"""What a worker process loads once and keeps, by key: its device, face finders, detector runners, swappers."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ def get(key: Hashable, load: Callable[[], Any]) -> Any:
 
 
 def loaded() -> list[Hashable]:
+    """The keys loaded so far (workers.device walks them to fit or halve batch sizes)."""
     return list(_cache)
 
 
 def clear() -> None:
+    """Forget everything loaded (tests start from an empty cache)."""
     with _lock:
         _cache.clear()
