@@ -25,6 +25,22 @@ class TrainSettings:
     progress_bar: bool = True
 
 
+@dataclass
+class TrainRun:
+    """What one training run learns from, where it writes, and how it makes its features."""
+
+    dataset: Path  # labels.csv, DFDC, Celeb-DF, FaceForensics++ or real/ + fake/ folders
+    out_dir: Path  # model, card and plots
+    preset: str  # head preset (models.heads.PRESETS)
+    models_dir: Path
+    cache_dir: Path  # cached features, keyed by video, backbone, frames and face finder
+    backbone: Optional[str] = None  # None: the preset's
+    n_frames: int = 20
+    face_finder: str = "auto"
+    allow_random: bool = False  # tests only: features of a backbone without its ImageNet weights
+    normalize: bool = True
+
+
 def class_weights(y: np.ndarray) -> dict[int, float]:
     """Balanced class weights n / (2 * count), so each class weighs the same in the loss."""
     y = np.asarray(y, int)
@@ -98,20 +114,19 @@ def _split_features(parts, backbone, finder, n_frames, cache_dir, on_progress):
     return out, skipped
 
 
-def _card(net, finder, config, preset, n_frames, settings, dataset, splits, skipped: int) -> dict:
+def _card(net, finder, config, run: TrainRun, settings: TrainSettings, splits, skipped: int) -> dict:
     """What a model card says of the run before its metrics: architecture, backbone, head, dataset."""
     from models.training.datasets import detect_layout
 
     sizes = {name: int(len(part[2])) for name, part in zip(("train", "validation", "test"), splits)}
     return {"architecture": f"{net.name} + {config['kind']} head", "backbone": net.identity,
-            "backbone_pretrained": net.pretrained, "head_preset": preset, "head": config, "frames": n_frames,
+            "backbone_pretrained": net.pretrained, "head_preset": run.preset, "head": config, "frames": run.n_frames,
             "face_finder": finder.name, "settings": asdict(settings),
-            "dataset": {"path": str(dataset), "layout": detect_layout(dataset), "videos": sizes, "skipped": skipped}}
+            "dataset": {"path": str(run.dataset), "layout": detect_layout(run.dataset), "videos": sizes,
+                        "skipped": skipped}}
 
 
-def train_detector(dataset: Path, out_dir: Path, *, preset: str, models_dir: Path, cache_dir: Path,
-                   backbone: Optional[str] = None, n_frames: int = 20, face_finder: str = "auto",
-                   allow_random: bool = False, normalize: bool = True, settings: Optional[TrainSettings] = None,
+def train_detector(run: TrainRun, settings: Optional[TrainSettings] = None,
                    on_progress: Progress = no_progress) -> dict:
     """Dataset folder -> split -> cached features -> trained head -> test metrics, plots, .keras + model card."""
     from models.backbones import load_backbone
@@ -121,14 +136,14 @@ def train_detector(dataset: Path, out_dir: Path, *, preset: str, models_dir: Pat
     from models.training.evaluate import evaluate_head, save_model, save_plots
 
     settings = settings or TrainSettings()
-    config = head_config(preset, frames=n_frames, backbone=backbone, normalize=normalize)
-    net = load_backbone(config["backbone"], models_dir, allow_random=allow_random)
+    config = head_config(run.preset, frames=run.n_frames, backbone=run.backbone, normalize=run.normalize)
+    net = load_backbone(config["backbone"], run.models_dir, allow_random=run.allow_random)
     config["dim"] = net.dim
-    finder = get_face_finder(face_finder, models_dir)
-    parts = stratified_split(load_dataset(dataset), seed=settings.seed)
-    (train, val, test), skipped = _split_features(parts, net, finder, n_frames, cache_dir, on_progress)
+    finder = get_face_finder(run.face_finder, run.models_dir)
+    parts = stratified_split(load_dataset(run.dataset), seed=settings.seed)
+    (train, val, test), skipped = _split_features(parts, net, finder, run.n_frames, run.cache_dir, on_progress)
     if len(set(train[2].tolist())) < 2 or not len(test[2]):
-        raise DatasetError(f"Too few usable videos in {dataset} ({len(skipped)} without a face or unreadable): "
+        raise DatasetError(f"Too few usable videos in {run.dataset} ({len(skipped)} without a face or unreadable): "
                            "training needs both classes in the training split and a test split.")
     import keras
 
@@ -136,8 +151,9 @@ def train_detector(dataset: Path, out_dir: Path, *, preset: str, models_dir: Pat
     model = build_head(config)
     history = train_head(model, train, val if len(val[2]) else None, settings, on_progress)
     metrics = evaluate_head(model, *test)
-    card = _card(net, finder, config, preset, n_frames, settings, dataset, (train, val, test), len(skipped))
+    card = _card(net, finder, config, run, settings, (train, val, test), len(skipped))
     card.update(metrics=metrics, history=history)
-    paths = save_model(model, card, Path(out_dir), name=preset)
-    paths.update(save_plots(model, test, history, Path(out_dir), name=preset))
+    out_dir = Path(run.out_dir)
+    paths = save_model(model, card, out_dir, name=run.preset)
+    paths.update(save_plots(model, test, history, out_dir, name=run.preset))
     return {"paths": {k: str(v) for k, v in paths.items()}, "metrics": metrics, "card": card}

@@ -174,13 +174,13 @@ def test_features_come_from_cache_the_second_time(learn_set):
 def test_train_detector_end_to_end(learn_set, tmp_path):
     """Folder dataset -> split -> features (from the cache) -> head -> metrics, plots, .keras + card."""
     from models.training.evaluate import load_model
-    from models.training.train import TrainSettings, train_detector
+    from models.training.train import TrainRun, TrainSettings, train_detector
 
     settings = TrainSettings(epochs=12, batch_size=8, learning_rate=3e-3, patience=12, progress_bar=False)
     stages = []
-    out = train_detector(learn_set["folder"], tmp_path, preset="densenet169_gru", models_dir=tmp_path,
-                         cache_dir=learn_set["cache"], backbone="small_cnn", n_frames=N, face_finder="mtcnn",
-                         allow_random=True, settings=settings, on_progress=lambda st, f: stages.append(st))
+    run = TrainRun(learn_set["folder"], tmp_path, "densenet169_gru", models_dir=tmp_path, cache_dir=learn_set["cache"],
+                   backbone="small_cnn", n_frames=N, face_finder="mtcnn", allow_random=True)
+    out = train_detector(run, settings, on_progress=lambda st, f: stages.append(st))
     card = out["card"]
     assert card["dataset"]["layout"] == "folders" and sum(card["dataset"]["videos"].values()) == 42
     assert card["backbone"] == "small_cnn:random-seed0" and card["backbone_pretrained"] is False
