@@ -74,8 +74,6 @@ def test_random_keras_backbone_when_allowed(tmp_path):
 def test_mobilenet_v2_imagenet_features_of_real_faces(tmp_path):
     from tests.videofactory import one_face_photo
 
-    if backbone_status(tmp_path)["mobilenet_v2"]:
-        pytest.skip(backbone_status(tmp_path)["mobilenet_v2"])
     net = load_backbone("mobilenet_v2", tmp_path)
     face = one_face_photo()
     crops = np.stack([face[:340, :340], face[:340, :340][:, ::-1], np.full((340, 340, 3), 128, np.uint8)])

@@ -6,21 +6,20 @@ from __future__ import annotations
 import json
 import struct
 
+import c2pa
 import numpy as np
 import pytest
 
-c2pa = pytest.importorskip("c2pa", reason="c2pa-python is not installed (pip install -r requirements.txt)")
-
-from models.media import VideoWriter  # noqa: E402
-from models.provenance.c2pa import (  # noqa: E402
+from models.media import VideoWriter
+from models.provenance.c2pa import (
     AI_SOURCE,
     ContentCredentials,
     CredentialsError,
     read_credentials,
     sign_credentials,
 )
-from models.provenance.certificates import CertificateError, from_settings, lab_identity  # noqa: E402
-from models.provenance.manifest import build_manifest  # noqa: E402
+from models.provenance.certificates import CertificateError, from_settings, lab_identity
+from models.provenance.manifest import build_manifest
 
 JOB_ID = 4242
 

