@@ -27,8 +27,17 @@ def can_rerun_job(user: User, job: Job) -> bool:
     return can_cancel_job(user, job) or (user.role == "supervisor" and job.kind == "generation")
 
 
-def can_review(user: User) -> bool:
-    return user.role in ("supervisor", "admin")
+REVIEWERS = ("supervisor", "admin")  # who decides generation requests and reads the audit log
+
+
+def can_review_job(user: User, job: Job) -> bool:
+    """Supervisors and admins decide generation requests, never their own (another reviewer must)."""
+    return user.role in REVIEWERS and job.kind == "generation" and job.owner_id != user.id
+
+
+def can_read_audit(user: User) -> bool:
+    """The audit log and its export: supervisors and admins."""
+    return user.role in REVIEWERS
 
 
 def get_job_for(user: User, job_id: int) -> Job:

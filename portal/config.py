@@ -1,4 +1,5 @@
-"""The only reader of os.environ: every setting the portal and its workers use, with embedded defaults."""
+"""The portal's only reader of os.environ: every setting the portal and its workers use, with embedded defaults.
+(`flask serve` copies the environment to the processes it starts; the ML side reads CUDA_VISIBLE_DEVICES itself.)"""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "PORTAL_URL": os.environ.get("PORTAL_URL", ""),  # links in emails
+        "ADMIN_EMAIL": os.environ.get("PORTAL_ADMIN_EMAIL", "admin@lab.local"),  # flask users ensure-admin
+        "ADMIN_PASSWORD": os.environ.get("PORTAL_ADMIN_PASSWORD", ""),  # empty: one is made and printed once
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 500) * 1024 * 1024,
         "MAX_VIDEO_PIXELS": _int("MAX_VIDEO_PIXELS", 3840 * 2160),
         "MAX_VIDEO_SECONDS": _int("MAX_VIDEO_SECONDS", 600),

@@ -44,9 +44,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled users
         return bool(self.active)
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
 
 class Job(db.Model):
     __tablename__ = "jobs"
@@ -194,6 +191,7 @@ class ApiToken(db.Model):
     last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime)  # None: until revoked
+    scope: Mapped[str] = mapped_column(String(10), default="full", server_default="full")  # full | read
 
     user: Mapped[User] = relationship()
 

@@ -11,7 +11,6 @@ MESSAGES = {
     404: "There is nothing here, or it is not yours to see.",
     405: "This page does not accept that kind of request.",
     410: "This file is no longer stored.",
-    413: "The file is larger than the upload limit.",
     500: "Something went wrong on our side; the error was logged.",
 }
 
@@ -27,9 +26,9 @@ def register(app: Flask) -> None:
         app.register_error_handler(code, lambda exc, c=code, m=message: _page(c, m))
 
     @app.errorhandler(413)
-    def too_large(exc):
-        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return _page(413, f"The file is larger than the upload limit of {limit_mb} MB.")
+    def too_large(exc):  # the limit of this request: the admin's setting (portal.admin.limits) or the server's
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        return _page(413, f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

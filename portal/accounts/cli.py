@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -50,49 +50,52 @@ def users_list():
         click.echo(f"{u.id:4d}  {u.email:40s} {u.role:10s} {'active' if u.active else 'disabled'}")
 
 
+def _change(email: str, change, done: str) -> None:
+    """Apply one account operation to EMAIL's account, commit, and say what it is now."""
+    user = _user(email)
+    _commit_or_fail(lambda: change(user))
+    click.echo(f"{email} {done}")
+
+
 @users_cli.command("set-role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLES))
 def users_set_role(email, role):
     """Change an account's role."""
-    user = _user(email)
-    _commit_or_fail(lambda: accounts.set_role(user, role))
-    click.echo(f"{email} is now {role}")
+    _change(email, lambda user: accounts.set_role(user, role), f"is now {role}")
 
 
 @users_cli.command("disable")
 @click.argument("email")
 def users_disable(email):
     """Disable an account (it can no longer sign in)."""
-    user = _user(email)
-    _commit_or_fail(lambda: accounts.set_active(user, False))
-    click.echo(f"{email} disabled")
+    _change(email, lambda user: accounts.set_active(user, False), "disabled")
 
 
 @users_cli.command("enable")
 @click.argument("email")
 def users_enable(email):
     """Enable a disabled account."""
-    user = _user(email)
-    _commit_or_fail(lambda: accounts.set_active(user, True))
-    click.echo(f"{email} enabled")
+    _change(email, lambda user: accounts.set_active(user, True), "enabled")
 
 
 @users_cli.command("ensure-admin")
-@click.option("--email", default=lambda: os.environ.get("PORTAL_ADMIN_EMAIL", "admin@lab.local"))
+@click.option("--email", default=None, help="Default: PORTAL_ADMIN_EMAIL, else admin@lab.local.")
 def users_ensure_admin(email):
     """Create the first admin when there is none (password from PORTAL_ADMIN_PASSWORD, else printed once)."""
     if db.session.scalar(select(User).where(User.role == "admin").limit(1)):
         click.echo("an admin exists")
         return
-    password = os.environ.get("PORTAL_ADMIN_PASSWORD") or secrets.token_urlsafe(12) + "7"
+    email = email or current_app.config["ADMIN_EMAIL"]
+    given = current_app.config["ADMIN_PASSWORD"]
+    password = given or secrets.token_urlsafe(12) + "7"
 
     def create():
         admin = accounts.create(email, "Administrator", password, "admin")
-        if not os.environ.get("PORTAL_ADMIN_PASSWORD"):  # a printed password: asked to change it at first sign-in
+        if not given:  # a printed password: asked to change it at first sign-in
             db.session.flush()
             accounts.require_password_change(admin)
 
     _commit_or_fail(create)
-    shown = "from PORTAL_ADMIN_PASSWORD" if os.environ.get("PORTAL_ADMIN_PASSWORD") else password
+    shown = "from PORTAL_ADMIN_PASSWORD" if given else password
     click.echo(f"first admin: {email}  password: {shown}  (change it after signing in)")

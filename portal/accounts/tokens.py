@@ -1,4 +1,7 @@
-"""Personal API tokens: made and revoked in the browser; only the token's sha256 is stored."""
+"""Personal API tokens: made and revoked in the browser; only the token's sha256 is stored.
+
+A token acts as its owner with the owner's role as it is now (a demoted or disabled owner's tokens lose that power
+at once), never more; its scope can narrow it further: "read" allows only reading (GET) calls."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, update
-from wtforms import IntegerField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.validators import Optional as OptionalValue
 
@@ -23,25 +26,28 @@ from portal.forms import ActionForm
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 PREFIX = "dfl_"
 MAX_TOKENS = 20  # live tokens per user
+SCOPES = {"full": "everything your role allows", "read": "read only: jobs, results, files, the audit export"}
 
 
 class TokenForm(FlaskForm):
     name = StringField("Name (what the token is for)", validators=[DataRequired(), Length(max=100)])
     expires_days = IntegerField("Expires after (days; empty: until revoked)",
                                 validators=[OptionalValue(), NumberRange(1, 3650)])
-
+    scope = SelectField("Scope", choices=list(SCOPES.items()), default="full")
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def create(user: User, name: str, expires_days: Optional[int] = None) -> str:
+def create(user: User, name: str, expires_days: Optional[int] = None, scope: str = "full") -> str:
     """A new token for user (the caller commits); the returned secret is never stored."""
+    if scope not in SCOPES:
+        raise ValueError(f"Unknown token scope {scope!r}; one of {', '.join(SCOPES)}.")
     token = PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     db.session.add(ApiToken(user_id=user.id, name=name.strip()[:100], token_hash=digest(token), prefix=token[:12],
-                            expires_at=expires_at))
+                            expires_at=expires_at, scope=scope))
     return token
 
 
@@ -51,8 +57,8 @@ def revoke_all(user: User) -> int:
                               .values(revoked_at=utcnow())).rowcount or 0
 
 
-def user_for(token: str) -> Optional[User]:
-    """The active user of a live token, or None; marks the token used."""
+def live(token: str) -> Optional[ApiToken]:
+    """The live token row of an active user (its .user, its .scope), or None; marks the token used."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
     row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest(token))).scalar_one_or_none()
@@ -64,7 +70,7 @@ def user_for(token: str) -> Optional[User]:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
         db.session.commit()
-    return row.user
+    return row
 
 
 def live_tokens(user: User) -> list[ApiToken]:
@@ -81,9 +87,9 @@ def index():
         if len(live_tokens(current_user)) >= MAX_TOKENS:
             flash(f"You already have {MAX_TOKENS} tokens; revoke one first.", "error")
         else:
-            new_token = create(current_user, form.name.data, form.expires_days.data)
+            new_token = create(current_user, form.name.data, form.expires_days.data, form.scope.data)
             audit.record("api_token.create", current_user, current_user, name=form.name.data.strip()[:100],
-                         expires_days=form.expires_days.data)
+                         expires_days=form.expires_days.data, scope=form.scope.data)
             db.session.commit()
     status = 400 if form.errors else 200
     response = make_response(render_template("api_tokens/index.html", form=form, new_token=new_token,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
@@ -25,10 +26,11 @@ SUPERVISORS = ("supervisor", "admin")
 AUDIT_FILTERS = ("user", "action", "since", "until")
 
 
-def _audit_query():
-    """Audit events filtered by ?user=email&action=prefix&since=YYYY-MM-DD&until=YYYY-MM-DD."""
+def audit_query(args: Mapping[str, str]):
+    """Audit events, newest first, filtered by user (an exact email, or part of a name or email), action (a prefix),
+    since and until (YYYY-MM-DD, both days included): the pages, the CSV and the API all use this query."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if who := request.args.get("user", "").strip()[:100]:
+    if who := args.get("user", "").strip()[:100]:
         user = accounts.find(who)
         if user is not None:  # an exact email: that person only
             query = query.where(AuditEvent.actor_id == user.id)
@@ -37,10 +39,10 @@ def _audit_query():
             matching = select(User.id).where(User.email.ilike(pattern, escape="\\") |
                                              User.name.ilike(pattern, escape="\\"))
             query = query.where(AuditEvent.actor_id.in_(matching))
-    if action := request.args.get("action", "").strip():
+    if action := args.get("action", "").strip():
         query = query.where(AuditEvent.action.startswith(action[:50]))
     for name, op in (("since", "__ge__"), ("until", "__lt__")):
-        if value := request.args.get(name, "").strip():
+        if value := args.get(name, "").strip():
             try:
                 day = datetime.strptime(value, "%Y-%m-%d")
             except ValueError:
@@ -79,7 +81,8 @@ def readable_details(events) -> dict[int, list[tuple[str, str]]]:
 @bp.route("/audit")
 @role_required(*SUPERVISORS)
 def index():
-    page = db.paginate(_audit_query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
+    page = db.paginate(audit_query(request.args), page=page_number(request.args.get("page")), per_page=50,
+                       error_out=False)
     actions = db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
     filters = {k: request.args[k] for k in AUDIT_FILTERS if request.args.get(k)}  # never url_for's own arguments
     return render_template("admin/audit_log.html", page=page, actions=actions, args=request.args, filters=filters,
@@ -89,7 +92,12 @@ def index():
 @bp.route("/audit.csv")
 @role_required(*SUPERVISORS)
 def csv_export():
-    query = _audit_query()
+    return csv_response(current_user, request.args)
+
+
+def csv_response(actor, args: Mapping[str, str], **details) -> Response:
+    """The filtered events as a streamed CSV attachment; the export itself is audited first (committed)."""
+    query = audit_query(args)
 
     @stream_with_context
     def rows():
@@ -105,7 +113,7 @@ def csv_export():
             out.truncate()
         yield out.getvalue()
 
-    audit.record("audit.export", current_user, None, filters=dict(request.args))
+    audit.record("audit.export", actor, None, filters=dict(args), **details)
     db.session.commit()
     return Response(rows(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

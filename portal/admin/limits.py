@@ -48,15 +48,9 @@ def register(app) -> None:
     """Apply the admin's upload limit to each request (werkzeug answers 413 above it)."""
     from flask import request
 
-    from portal.errors import _page
-
     def _upload_limit():
         if request.method in ("POST", "PUT") and request.content_length:
             request.max_content_length = upload_limit_bytes(app.config["MAX_CONTENT_LENGTH"])
 
     app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)  # before CSRF reads the form
 
-    @app.errorhandler(413)
-    def _too_large(exc):
-        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
-        return _page(413, f"The file is larger than the upload limit of {limit // (1024 * 1024)} MB.")

@@ -16,7 +16,7 @@ from portal.admin import settings
 from portal.authz import role_required
 from portal.db import ROLES, User
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import perform
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,19 +72,15 @@ def user_list():
 def user_edit(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = EditUserForm()
-    if form.validate_on_submit():
-        try:
-            if form.role.data != user.role:
-                users.set_role(user, form.role.data, current_user)
-            if bool(form.active.data) != user.active:
-                users.set_active(user, bool(form.active.data), current_user)
-            db.session.commit()
-            flash(f"{user.email}: role {user.role}, {'active' if user.active else 'disabled'}.", "info")
-        except users.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-    else:
-        flash("The change was not saved (form expired or invalid).", "error")
+
+    def change():
+        if form.role.data != user.role:
+            users.set_role(user, form.role.data, current_user)
+        if bool(form.active.data) != user.active:
+            users.set_active(user, bool(form.active.data), current_user)
+        return f"{user.email}: role {user.role}, {'active' if user.active else 'disabled'}."
+
+    perform(change, refused=(users.AccountError,), form=form)
     return redirect(url_for("admin.user_list"))
 
 
@@ -93,12 +89,7 @@ def user_edit(user_id: int):
 def end_sessions(user_id: int):
     """Sign a user out of every browser (their API tokens are revoked on the token page or by disabling)."""
     user = db.session.get(User, user_id) or abort(404)
-    if ActionForm().validate_on_submit():
-        ended = users.end_sessions(user, current_user)
-        db.session.commit()
-        flash(f"{user.email}: {ended} session(s) ended.", "info")
-    else:
-        flash("Nothing was ended (form expired); try again.", "error")
+    perform(lambda: f"{user.email}: {users.end_sessions(user, current_user)} session(s) ended.")
     return redirect(url_for("admin.user_list"))
 
 

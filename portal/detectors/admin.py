@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,7 +17,7 @@ from portal.db import DetectorModel, Job
 from portal.detectors import available as detectors
 from portal.detectors import registry
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, perform
 from portal.jobs.service import create_benchmark, create_model_check
 from portal.jobs.uploads import UploadError, receive
 from portal.storage import app_storage
@@ -85,37 +85,34 @@ def _components() -> dict[str, dict[str, str | None]]:
 @role_required("admin")
 def set_default():
     """Any usable detector, built-in or registered, as the one new checks start with."""
-    form = _default_form()
-    if form.validate_on_submit():
-        from portal.admin import settings
+    from portal.admin import settings
 
+    form = _default_form()
+
+    def choose():
         settings.put("default_detector", form.detector.data)
         audit.record("detector.default", current_user, None, detector=form.detector.data)
-        db.session.commit()
-        flash(f"{form.detector.data} is now the default detector of new checks.", "info")
-    else:
-        flash("Choose a detector that can run here.", "error")
+        return f"{form.detector.data} is now the default detector of new checks."
+
+    perform(choose, form=form)
     return redirect(url_for("detectors.index"))
 
 
 @bp.route("/<int:model_id>/default", methods=["POST"])
 @role_required("admin")
 def make_default(model_id: int):
-    row = db.session.get(DetectorModel, model_id)
-    if row is not None and ActionForm().validate_on_submit():
-        registry.set_default(row.name, current_user)
-        db.session.commit()
-        flash(f"{row.name} is now the default detector.", "info")
+    row = db.session.get(DetectorModel, model_id) or abort(404)
+    perform(lambda: registry.set_default(row.name, current_user) or f"{row.name} is now the default detector.",
+            refused=(registry.RegistryError,))
     return redirect(url_for("detectors.index"))
 
 
 @bp.route("/<int:model_id>/toggle", methods=["POST"])
 @role_required("admin")
 def toggle(model_id: int):
-    row = db.session.get(DetectorModel, model_id)
-    if row is not None and ActionForm().validate_on_submit():
-        registry.set_active(row.name, not row.active, current_user)
-        db.session.commit()
+    row = db.session.get(DetectorModel, model_id) or abort(404)
+    perform(lambda: registry.set_active(row.name, not row.active, current_user)
+            or f"{row.name} is {'enabled' if row.active else 'disabled'}.", refused=(registry.RegistryError,))
     return redirect(url_for("detectors.index"))
 
 
@@ -132,15 +129,10 @@ def upload():
         row = registry.register_file(form.name.data, form.architecture.data, tmp, app_storage(), sha256=sha,
                                      dataset=form.dataset.data or "", actor=current_user, active=False)
         tmp.unlink(missing_ok=True)
-    except (UploadError, registry.RegistryError) as exc:
+        job = create_model_check(current_user, row.id)  # registration and check are committed together
+    except (UploadError, registry.RegistryError, LimitExceeded) as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for("detectors.index"))
-    try:
-        job = create_model_check(current_user, row.id)
-    except LimitExceeded as exc:
-        db.session.commit()  # the model stays registered, disabled; the check can be queued again later
-        flash(f"{row.name} stored but not checked yet: {exc}", "error")
         return redirect(url_for("detectors.index"))
     flash(f"{row.name} stored; a worker checks it (job #{job.id}) and enables it if it loads.", "info")
     return redirect(url_for("detectors.index"))

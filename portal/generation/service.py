@@ -4,12 +4,37 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from werkzeug.datastructures import FileStorage
+
 from portal import audit
 from portal.db import Consent, Job, Review, User, utcnow
 from portal.extensions import db
 from portal.jobs.service import JobError, finish, new_job, send_to_queue
-from portal.jobs.uploads import StoredUpload
+from portal.jobs.uploads import StoredUpload, accept_image, accept_pdf
 from portal.notifications import notify
+from portal.storage import Storage
+
+
+def swapper_names(models_dir: str) -> list[str]:
+    """The swappers a request may ask for now (their weights are present)."""
+    from models.swappers import swapper_status
+
+    return [name for name, reason in swapper_status(models_dir).items() if reason is None]
+
+
+def accept_evidence(file: FileStorage, storage: Storage) -> StoredUpload:
+    """Consent evidence: a PDF (by its magic bytes) or else a photo."""
+    head = file.stream.read(5)
+    file.stream.seek(0)
+    return accept_pdf(file, storage) if head == b"%PDF-" else accept_image(file, storage)
+
+
+def source_faces(source: StoredUpload, storage: Storage, models_dir: str) -> list[tuple[float, float, float, float]]:
+    """The face boxes of a stored source photo, largest first (numbered 1..N for the requester's choice)."""
+    from models.media import read_image
+    from portal.generation.precheck import find_faces
+
+    return find_faces(read_image(storage.path(source.key)), models_dir)
 
 
 def create_request(owner: User, source: StoredUpload, target: StoredUpload, params: dict[str, Any],

@@ -57,10 +57,27 @@ def download_name(artifact) -> str:
     return "-".join(p for p in parts if p) + ext
 
 
-def _send(artifact, as_attachment: bool):
+def send_download(artifact, actor, via: str = "web"):
+    """The one download of a stored file, pages and API alike: audited once (committed), then sent as an attachment.
+
+    The caller has checked access (portal.authz.get_artifact_for)."""
+    _stored_path(artifact)  # a file no longer stored is answered 410 before anything is audited
+    details = {"via": via} if via != "web" else {}
+    audit.record("file.download", actor, artifact, job_id=artifact.job_id, role=artifact.role,
+                 sha256=artifact.sha256, **details)
+    db.session.commit()
+    return _send(artifact, as_attachment=True)
+
+
+def _stored_path(artifact):
     path = app_storage().path(artifact.storage_key)
     if not path.is_file():
         abort(410, description="This file is no longer stored.")
+    return path
+
+
+def _send(artifact, as_attachment: bool):
+    path = _stored_path(artifact)
     media_type = artifact.media_type if as_attachment is False else "application/octet-stream"
     if artifact.media_type in ("application/json", "application/pdf", "video/mp4", "text/csv"):
         media_type = artifact.media_type
@@ -71,11 +88,7 @@ def _send(artifact, as_attachment: bool):
 @bp.route("/files/<int:artifact_id>")
 @login_required
 def download(artifact_id: int):
-    artifact = get_artifact_for(current_user, artifact_id)
-    audit.record("file.download", current_user, artifact, job_id=artifact.job_id, role=artifact.role,
-                 sha256=artifact.sha256)
-    db.session.commit()
-    return _send(artifact, as_attachment=True)
+    return send_download(get_artifact_for(current_user, artifact_id), current_user)
 
 
 @bp.route("/files/<int:artifact_id>/view")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal import audit, queue
 from portal.admin import limits
-from portal.db import Artifact, Job, Review, User, utcnow
+from portal.converters import escape_like
+from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job, Review, User, utcnow
 from portal.extensions import db
 from portal.jobs.uploads import StoredUpload
 from portal.storage import app_storage
@@ -65,6 +70,24 @@ def create_detection(owner: User, upload: StoredUpload, params: dict[str, Any]) 
                   video=f"{info.width}x{info.height} {info.duration:.1f}s" if info else "")
 
 
+def create_detections(owner: User, uploads: list[StoredUpload], params: dict[str, Any]) -> list[Job]:
+    """One detection job per upload, several tied by a batch id; stops at the owner's cap (LimitExceeded, with the
+    jobs already made on its .jobs) and releases the files it did not submit."""
+    from portal.jobs.uploads import release
+
+    if len(uploads) > 1:
+        params = {**params, "batch": {"id": uuid.uuid4().hex[:8], "size": len(uploads)}}
+    jobs: list[Job] = []
+    try:
+        for upload in uploads:
+            jobs.append(create_detection(owner, upload, dict(params)))
+    except limits.LimitExceeded as exc:
+        release(app_storage(), [u.key for u in uploads[len(jobs):]])
+        exc.jobs = jobs
+        raise
+    return jobs
+
+
 def create_benchmark(owner: User, set_name: str, detectors: list[str], frames: int,
                      folders: tuple[str, str] | None = None) -> Job:
     """A benchmark of DETECTORS on a named set (or, from the command line only, a real and a fake folder)."""
@@ -79,6 +102,34 @@ def create_model_check(owner: User, detector_model_id: int) -> Job:
     job = new_job(owner, "model_check", {"detector_model": detector_model_id})
     job.stage = "waiting for a worker to load the model"
     return submit(job, "model.check", detector_model=detector_model_id)
+
+
+MEMBER_KINDS = ("detection", "generation")
+
+
+def kinds_for(user: User) -> tuple[str, ...]:
+    """The kinds a person can have: benchmarks and model checks are an admin's."""
+    return JOB_KINDS if user.role == "admin" else MEMBER_KINDS
+
+
+def history_query(user: User, mine: bool = True, kind: str = "", status: str = "", name: str = "", batch: str = ""):
+    """The jobs of the history page and the API's list, newest first: the user's own, or anyone's for an admin who
+    asks (mine=False); filtered by kind, status, part of the input file's name and a batch id."""
+    query = select(Job).options(selectinload(Job.artifacts)).order_by(Job.id.desc())
+    if user.role != "admin" or mine:
+        query = query.where(Job.owner_id == user.id)
+    if kind in kinds_for(user):
+        query = query.where(Job.kind == kind)
+    if status in JOB_STATUSES:
+        query = query.where(Job.status == status)
+    if name:
+        named = select(Artifact.job_id).where(Artifact.role.in_(("input_video", "target_video")),
+                                              Artifact.original_name.ilike(f"%{escape_like(name[:100])}%",
+                                                                           escape="\\"))
+        query = query.where(Job.id.in_(named))
+    if re.fullmatch(r"[0-9a-f]{8}", batch):  # the files of one submission
+        query = query.where(Job.params["batch"]["id"].as_string() == batch)
+    return query
 
 
 def send_to_queue(job: Job) -> None:
@@ -170,5 +221,3 @@ def finish(job: Job, status: str, error: str | None = None) -> None:
     job_finished(job)
 
 
-def detection_defaults() -> dict[str, Any]:
-    return {"frames": current_app.config["DETECTION_FRAMES"], "aggregation": "mean"}

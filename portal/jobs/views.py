@@ -17,7 +17,7 @@ from portal.converters import escape_like, page_number
 from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
 from portal.detectors import available as detectors
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, perform
 from portal.jobs import service
 from portal.jobs.forms import DetectionForm
 from portal.jobs.uploads import UploadError, accept_detection_input, release
@@ -191,15 +191,19 @@ def status_of(job: Job) -> dict:
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
 @login_required
 def cancel(job_id: int):
+    def cancel_it(job: Job) -> str:
+        service.cancel(job, current_user)
+        return f"Job {job.id}: cancel requested." if job.status == "running" else f"Job {job.id} canceled."
+
+    return _act_on(job_id, can_cancel_job, cancel_it)
+
+
+def _act_on(job_id: int, may, act, refused: tuple[type[Exception], ...] = (service.JobError,)):
+    """A button on the job page: 404 unless this user MAY, then ACT(job) as a form action, back to the page."""
     job = get_job_for(current_user, job_id)
-    if not can_cancel_job(current_user, job):
+    if not may(current_user, job):
         abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.cancel(job, current_user)
-            flash(f"Job {job.id}: cancel requested." if job.status == "running" else f"Job {job.id} canceled.", "info")
-        except service.JobError as exc:
-            flash(str(exc), "error")
+    perform(lambda: act(job), refused=refused)
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -207,14 +211,9 @@ def cancel(job_id: int):
 @login_required
 def rerun(job_id: int):
     """Run a failed or canceled job again on its stored inputs."""
-    job = get_job_for(current_user, job_id)
-    if not can_rerun_job(current_user, job):
-        abort(404)
-    if ActionForm().validate_on_submit():
-        try:
-            service.rerun(job, current_user)
-            flash(f"Job {job.id} runs again." if job.status == "queued"
-                  else f"Job {job.id} waits for a supervisor's review again: its approval no longer holds.", "info")
-        except (service.JobError, LimitExceeded) as exc:
-            flash(str(exc), "error")
-    return redirect(url_for("jobs.show", job_id=job.id))
+    def run_again(job: Job) -> str:
+        service.rerun(job, current_user)
+        return (f"Job {job.id} runs again." if job.status == "queued"
+                else f"Job {job.id} waits for a supervisor's review again: its approval no longer holds.")
+
+    return _act_on(job_id, can_rerun_job, run_again, refused=(service.JobError, LimitExceeded))

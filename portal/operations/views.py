@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.authz import get_job_for, role_required
 from portal.db import JOB_KINDS
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, perform
 from portal.operations import queues, retention
 from portal.queue import QUEUES
 
@@ -68,16 +68,8 @@ def retention_settings():
 def delete_files(job_id: int):
     """The owner (or an admin) removes a finished job's files; the row, hashes, verdict and audit trail stay."""
     job = get_job_for(current_user, job_id)
-    if not ActionForm().validate_on_submit():
-        flash("Nothing was removed (form expired); try again.", "error")
-        return redirect(url_for("jobs.show", job_id=job.id))
-    try:
-        freed = retention.delete_own(job, current_user)
-        db.session.commit()
-        flash(f"Job {job.id}: files removed ({freed:,} bytes freed); its record and verdict stay.", "info")
-    except retention.RetentionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    perform(lambda: f"Job {job.id}: files removed ({retention.delete_own(job, current_user):,} bytes freed); "
+                    "its record and verdict stay.", refused=(retention.RetentionError,))
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -86,16 +78,12 @@ def delete_files(job_id: int):
 def hold_files(job_id: int, verb: str):
     """A supervisor holds (or releases) a generation's files: retention and the owner leave them alone."""
     job = get_job_for(current_user, job_id)
-    if not ActionForm().validate_on_submit():
-        flash("Nothing changed (form expired); try again.", "error")
-        return redirect(url_for("jobs.show", job_id=job.id))
-    try:
+
+    def hold():
         retention.set_hold(job, current_user, verb == "hold", request.form.get("reason", "")[:500])
-        db.session.commit()
-        flash(f"Job {job.id}: files {'held' if verb == 'hold' else 'released'}.", "info")
-    except retention.RetentionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        return f"Job {job.id}: files {'held' if verb == 'hold' else 'released'}."
+
+    perform(hold, refused=(retention.RetentionError,))
     return redirect(url_for("jobs.show", job_id=job.id))
 
 

@@ -13,7 +13,7 @@ def test_generated_password_must_be_changed_first(app, browser, monkeypatch):
         from portal.accounts.cli import users_ensure_admin
 
         with monkeypatch.context() as m:
-            m.delenv("PORTAL_ADMIN_PASSWORD", raising=False)
+            m.setitem(app.config, "ADMIN_PASSWORD", "")  # PORTAL_ADMIN_PASSWORD unset
             m.setattr("portal.accounts.cli.db.session.scalar", lambda *a, **k: None)  # "no admin yet"
             out = app.test_cli_runner().invoke(users_ensure_admin, ["--email", email])
         assert "password:" in out.output, out.output
