@@ -58,40 +58,12 @@ class FrameRunner:
                             aggregation=params.get("aggregation", "mean"), on_progress=on_progress)
 
     def heatmaps(self, result: DetectionResult) -> list:
-        """Grad-CAM of P(fake) over each face thumbnail (upscaled to the model's input), as RGB overlays."""
-        import cv2
+        """Grad-CAM of P(fake) over each face thumbnail, as RGB overlays (the explainer is built once)."""
+        if getattr(self, "_explainer", None) is None:
+            from models.explain.frames import FrameExplainer
 
-        from models.detectors.sbi import SbiDetector
-        from models.explain.cam import gradcam_keras, overlay
-
-        if isinstance(self.detector, SbiDetector):
-            return self._torch_heatmaps(result)
-        if not hasattr(self.detector, "model"):  # no network to explain (the blend-consistency measurements)
-            return []
-        model, layer = self._fake_model()
-        size = self.detector.input_size
-        out = []
-        for thumb in result.thumbnails:
-            x = cv2.resize(thumb, (size, size), interpolation=cv2.INTER_CUBIC).astype("float32") / 255.0
-            out.append(overlay(thumb, gradcam_keras(model, layer, x)))
-        return out
-
-    def _torch_heatmaps(self, result: DetectionResult) -> list:
-        """Grad-CAM of the SBI model's logit over its last convolutional map."""
-        from models.detectors.sbi import gradcam
-        from models.explain.cam import overlay
-
-        return [overlay(thumb, cam) for thumb, cam in zip(result.thumbnails, gradcam(self.detector, result.thumbnails))]
-
-    def _fake_model(self):
-        """MesoNet's sigmoid is P(real); Grad-CAM must follow P(fake) = 1 - output, so wrap the graph once."""
-        if not hasattr(self, "_explainable"):
-            import keras
-
-            base = self.detector.model
-            fake = keras.Model(base.inputs, keras.ops.subtract(1.0, base.outputs[0]))
-            self._explainable = (fake, [lyr.name for lyr in base.layers if "conv" in lyr.name][-1])
-        return self._explainable
+            self._explainer = FrameExplainer(self.detector)
+        return self._explainer.overlays(result.thumbnails)
 
 
 class LRNetRunner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from models.explain import cam, gradcam_keras, overlay
 
@@ -54,3 +55,28 @@ def test_overlay_keeps_size_and_colours_the_hot_spot():
     out = overlay(face, heat)
     assert out.shape == face.shape and out.dtype == np.uint8
     assert out[2, 2, 0] > out[2, 2, 2] and out[60, 45, 2] > out[60, 45, 0]  # red hot, blue cold
+
+
+@pytest.mark.parametrize("name", ["sbi_mobilenet_v2", "blend_consistency"])
+def test_frame_explainer_of_the_shipped_detectors(name):
+    from models.detectors import load_detector
+    from models.explain.frames import FrameExplainer
+    from tests.videofactory import one_face_photo
+
+    thumbs = [np.ascontiguousarray(one_face_photo()[:96, :96])] * 2
+    out = FrameExplainer(load_detector(name, None)).overlays(thumbs)
+    if name == "blend_consistency":  # measurements, no network: nothing to explain
+        assert out == []
+    else:
+        assert len(out) == 2 and out[0].shape == (96, 96, 3) and out[0].dtype == np.uint8
+
+
+def test_frame_explainer_follows_p_fake_of_mesonet(shared_weights):
+    from models.detectors import load_detector
+    from models.explain.frames import FrameExplainer
+    from tests.videofactory import one_face_photo
+
+    explainer = FrameExplainer(load_detector("meso4_df", shared_weights))
+    out = explainer.overlays([np.ascontiguousarray(one_face_photo()[:96, :96])])
+    assert len(out) == 1 and out[0].shape == (96, 96, 3)
+    assert explainer._fake_model() is explainer._fake_model()  # the P(fake) graph is built once
