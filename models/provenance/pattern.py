@@ -74,8 +74,8 @@ def signs(payload: int) -> np.ndarray:
 
 def tile(payload: int, gains: np.ndarray | None = None) -> np.ndarray:
     """(TILE, TILE) float32 pattern (unit RMS when every gain is 1) that carries `payload`."""
-    weights = signs(payload) * (1.0 if gains is None else gains)
-    return np.tensordot(weights, bit_patterns(), axes=1).astype(np.float32)
+    weights = (signs(payload) * (1.0 if gains is None else gains)).astype(np.float32)
+    return (weights @ bit_patterns().reshape(NBITS, -1)).reshape(TILE, TILE)  # (np.tensordot is 5x slower)
 
 
 @lru_cache(maxsize=1)
