@@ -206,6 +206,64 @@ def rerun(job: Job, actor: User) -> None:
     send_to_queue(job)
 
 
+DUPLICABLE = ("detection", "generation")
+DETECTION_CHOICES = ("detector", "detectors", "frames", "aggregation")  # what a duplicate may change
+GENERATION_PARAMS = ("swapper", "faces", "purpose", "consent_subject", "source_face_box")
+
+
+def stored_inputs(job: Job) -> dict[str, StoredUpload]:
+    """The job's input files as uploads to attach to a copy; JobError when any was removed (retention, the owner)."""
+    storage, inputs, gone = app_storage(), {}, []
+    for a in job.artifacts:
+        if a.role not in INPUT_ROLES and a.role != "consent_evidence":
+            continue
+        if a.removed_at is not None or not storage.path(a.storage_key).is_file():
+            when = f" on {a.removed_at:%Y-%m-%d}" if a.removed_at else ""
+            gone.append(f"{a.original_name or a.role.replace('_', ' ')} (removed{when})")
+            continue
+        inputs[a.role] = StoredUpload(key=a.storage_key, sha256=a.sha256, size=a.size, media_type=a.media_type,
+                                      original_name=a.original_name or "")
+    if gone:
+        raise JobError(f"Job {job.id} cannot be duplicated: its stored input {', '.join(gone)} is no longer kept; "
+                       "submit a new one with the file.")
+    return inputs
+
+
+def duplicate(job: Job, actor: User, changes: dict[str, Any] | None = None) -> Job:
+    """A new job of the owner's on the same stored inputs and parameters (a detection's detector choice may change);
+    a generation copy is a new request that waits for a supervisor again, never reusing an approval. Audited as
+    job.duplicate with the source job's id; the owner's caps apply."""
+    if job.owner_id != actor.id:
+        raise JobError("Only the job's owner can duplicate it.")
+    if job.kind not in DUPLICABLE:
+        raise JobError(f"A {job.kind.replace('_', ' ')} job cannot be duplicated.")
+    inputs = stored_inputs(job)
+    if job.kind == "generation":
+        from portal.generation.service import consent_of, create_request, swapper_names
+
+        swapper = (job.params or {}).get("swapper")
+        if swapper not in swapper_names(current_app.config["MODELS_DIR"]):
+            raise JobError(f"Job {job.id} cannot be duplicated: its swapper {swapper} is not available now.")
+        consent = consent_of(job)
+        if consent is None or "source_photo" not in inputs or "target_video" not in inputs:
+            raise JobError(f"Job {job.id} cannot be duplicated: its consent or inputs are not on record.")
+        params = {k: v for k, v in (job.params or {}).items() if k in GENERATION_PARAMS}
+        copy = create_request(actor, inputs["source_photo"], inputs["target_video"], {**params, "duplicate_of": job.id},
+                              {"subject": consent.subject_name, "attestation": consent.attestation},
+                              inputs.get("consent_evidence"), inputs.get("reference_photo"))
+        audit.record("job.duplicate", actor, copy, source_job=job.id, kind=job.kind, review_needed=True)
+        db.session.commit()
+        return copy
+    if "input_video" not in inputs:
+        raise JobError(f"Job {job.id} cannot be duplicated: it has no stored input.")
+    params = {k: v for k, v in (job.params or {}).items() if k != "batch"}
+    params.update({k: v for k, v in (changes or {}).items() if k in DETECTION_CHOICES})
+    params["duplicate_of"] = job.id
+    copy = new_job(actor, "detection", params, {"input_video": inputs["input_video"]})
+    return submit(copy, "job.duplicate", source_job=job.id, input_sha256=inputs["input_video"].sha256,
+                  detectors=params.get("detectors") or [params.get("detector")])
+
+
 def finish(job: Job, status: str, error: str | None = None) -> None:
     """Put a job in a final state (the caller commits)."""
     job.status = status

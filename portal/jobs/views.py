@@ -132,9 +132,22 @@ def show(job_id: int):
 
         names = [m["model"] for m in job.result.get("models") or []] or [job.result.get("model", "")]
         extra = {"cards": [card(name) for name in names], "faces": face_pairs(job)}
+    can_duplicate, duplicate_blocked = duplicate_state(job)
     return render_template("jobs/show.html", job=job, action=ActionForm(), files=file_groups(job),
                            can_cancel=can_cancel_job(current_user, job) and job.is_active,
-                           can_rerun=can_rerun_job(current_user, job) and job.status in service.RERUNNABLE, **extra)
+                           can_rerun=can_rerun_job(current_user, job) and job.status in service.RERUNNABLE,
+                           can_duplicate=can_duplicate, duplicate_blocked=duplicate_blocked, **extra)
+
+
+def duplicate_state(job: Job) -> tuple[bool, str | None]:
+    """(whether this user may duplicate the job, the reason it cannot be done now or None)."""
+    if job.owner_id != current_user.id or job.kind not in service.DUPLICABLE:
+        return False, None
+    try:
+        service.stored_inputs(job)
+    except service.JobError as exc:
+        return True, str(exc)
+    return True, None
 
 
 DERIVED_ROLES = ("thumbnail", "heatmap")
@@ -145,10 +158,12 @@ def face_pairs(job: Job) -> list[dict]:
     """Each scored face with the heatmap of the same frame (matched by the frame number in their captions)."""
     heat = {}
     for a in job.artifacts_with("heatmap"):
-        if m := _FRAME.match(a.original_name or ""):
+        if a.removed_at is None and (m := _FRAME.match(a.original_name or "")):
             heat.setdefault(int(m.group(1)), a)
     pairs = []
     for a in job.artifacts_with("thumbnail"):
+        if a.removed_at is not None:
+            continue
         m = _FRAME.match(a.original_name or "")
         pairs.append({"thumbnail": a, "heatmap": heat.get(int(m.group(1))) if m else None})
     return pairs
@@ -217,3 +232,56 @@ def rerun(job_id: int):
                 else f"Job {job.id} waits for a supervisor's review again: its approval no longer holds.")
 
     return _act_on(job_id, can_rerun_job, run_again, refused=(service.JobError, LimitExceeded))
+
+
+class DuplicateDetectionForm(DetectionForm):
+    """The detection form on a stored input: the detector choice, no file."""
+
+    video = None
+
+
+def _duplicate_form(job: Job):
+    """The page's form: a detection's detector choice (prefilled from the job), or a generation's bare button."""
+    if job.kind != "detection":
+        return ActionForm()
+    form = DuplicateDetectionForm(frames=current_app.config["DETECTION_FRAMES"])
+    form.detector.choices = form.ensemble.choices = detectors.choices()
+    if request.method == "GET":
+        params = job.params or {}
+        chosen = params.get("detectors") or [params.get("detector")]
+        form.detector.data, form.ensemble.data = chosen[0], list(chosen[1:])
+        form.frames.data = params.get("frames") or form.frames.data
+        form.aggregation.data = params.get("aggregation") or "mean"
+    return form
+
+
+@bp.route("/jobs/<int:job_id>/duplicate", methods=["GET", "POST"])
+@login_required
+def duplicate(job_id: int):
+    """A new job on this job's stored inputs: a detection with its detectors (changeable), a generation as a new
+    request for review. Only the owner; refused, with the reason, when the inputs are no longer stored."""
+    job = get_job_for(current_user, job_id)
+    allowed, blocked = duplicate_state(job)
+    if not allowed:
+        abort(404)
+    form = _duplicate_form(job)
+    available = {name for name, _ in form.detector.choices} if job.kind == "detection" else set()
+    if request.method == "POST":
+        made = []
+
+        def copy() -> str:
+            changes = None
+            if job.kind == "detection":
+                chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
+                changes = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
+                           "aggregation": form.aggregation.data}
+            made.append(service.duplicate(job, current_user, changes))
+            return (f"Job #{made[0].id} runs on the input of job #{job.id}." if job.kind == "detection" else
+                    f"Request #{made[0].id} (a copy of #{job.id}) sent; a supervisor will review it.")
+
+        if perform(copy, refused=(service.JobError, LimitExceeded), form=form):
+            return redirect(url_for("jobs.show", job_id=made[0].id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("jobs/duplicate.html", job=job, form=form, blocked=blocked, available=available,
+                           files=[a for a in job.artifacts if a.role in service.INPUT_ROLES + ("consent_evidence",)]
+                           ), status
