@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "PORTAL_URL": os.environ.get("PORTAL_URL", ""),  # links in emails
+        "WORKER_HEARTBEAT": _int("WORKER_HEARTBEAT", 30),  # s between a busy worker's heartbeats
+        "WORKER_SILENT": _int("WORKER_SILENT", 180),  # s without one after which its job moves to another worker
         "ADMIN_EMAIL": os.environ.get("PORTAL_ADMIN_EMAIL", "admin@lab.local"),  # flask users ensure-admin
         "ADMIN_PASSWORD": os.environ.get("PORTAL_ADMIN_PASSWORD", ""),  # empty: one is made and printed once
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 500) * 1024 * 1024,

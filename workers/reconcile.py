@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
+from flask import current_app
 from redis import Redis
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -76,8 +77,9 @@ def orphan_reason(job: Job, workers: dict[str, WorkerView], now: datetime) -> Op
         return "its worker process ended (killed or crashed)"
     if worker.current_job_id != job.rq_id:
         return "its worker is no longer running it"
-    if worker.last_heartbeat and (now - worker.last_heartbeat).total_seconds() > WORKER_SILENT:
-        return f"its worker sent no heartbeat for over {WORKER_SILENT} s"
+    silent = current_app.config.get("WORKER_SILENT", WORKER_SILENT)  # another host's process cannot be looked up
+    if worker.last_heartbeat and (now - worker.last_heartbeat).total_seconds() > silent:
+        return f"its worker sent no heartbeat for over {silent} s"
     return None
 
 

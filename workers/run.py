@@ -73,7 +73,8 @@ def _work(app: Flask, connection, queues, burst: bool, name: str | None) -> None
     from workers.device import announce
 
     with app.app_context():
-        worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name)
+        worker = PortalWorker(list(queues or QUEUES), connection=connection, name=name,
+                              job_monitoring_interval=app.config.get("WORKER_HEARTBEAT", 30))
         if name:  # our own registration left by a Redis that blinked: not another live worker
             connection.delete(worker.key)
         device_key = DEVICE_KEY.format(worker.name)
