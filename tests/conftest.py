@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: shared weights, media the tests make."""
+"""Fixtures shared by the whole suite: shared weights, media the tests make, a signed-in portal client."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ def shared_weights() -> Path:
     if not SHARED_WEIGHTS.is_dir():
         pytest.skip(f"needs real model weights in {SHARED_WEIGHTS} (absent on a fresh clone)")
     return SHARED_WEIGHTS
+
+
+@pytest.fixture()
+def signed_in(browser, users):
+    """signed_in(role) -> a test client signed in as a new user of that role (in folders with the portal fixtures)."""
+    def make(role: str = "member"):
+        _, email, password = users(role)
+        client = browser()
+        client.login(email, password)
+        return client
+
+    return make
 
 
 @pytest.fixture(scope="session")

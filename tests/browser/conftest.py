@@ -75,6 +75,12 @@ def page_for(chromium, portal_url, backend):
 
 
 @pytest.fixture()
+def page_as(page_for, users):
+    """page_as(role) -> a page signed in as a new user of that role."""
+    return lambda role: page_for(*users(role)[1:])
+
+
+@pytest.fixture()
 def shot(backend, request):
     SHOTS.mkdir(parents=True, exist_ok=True)
 

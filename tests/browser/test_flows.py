@@ -3,13 +3,13 @@ another member's job; generation request, supervisor approval, play and download
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import PLAYS, face_photo, fill_generation, opened_job
 
-def test_detection_flow(page_for, users, shot, face_video, tmp_path):
-    _, email, password = users("member")
-    page = page_for(email, password)
+
+def test_detection_flow(page_as, shot, face_video, tmp_path):
+    page = page_as("member")
     shot(page, "1-signed-in")
     page.click("nav >> text=Detect")
     page.set_input_files("input[name=video]", str(face_video))
@@ -17,7 +17,7 @@ def test_detection_flow(page_for, users, shot, face_video, tmp_path):
     page.fill("input[name=frames]", "8")
     shot(page, "2-form")
     page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"))
+    opened_job(page)
     shot(page, "3-progress")
     expect(page.locator("#job-progress")).to_be_visible()
     expect(page.locator(".verdict-line")).to_be_visible(timeout=180000)  # the page polls, then reloads
@@ -32,45 +32,27 @@ def test_detection_flow(page_for, users, shot, face_video, tmp_path):
     assert b'"verdict"' in saved.read_bytes() or b'"fake_probability"' in saved.read_bytes()
     job_url = page.url
 
-    _, email2, password2 = users("member")  # another member tries the job and its files
-    other = page_for(email2, password2)
+    other = page_as("member")  # another member tries the job and its files
     response = other.goto(job_url)
     assert response.status == 404
     shot(other, "5-other-member-404")
     assert other.goto(job_url + "/status.json").status == 404
 
 
-def test_generation_flow(app, page_for, users, shot, face_video, tmp_path):
-    if "generation.new" not in app.view_functions or "review.decide" not in app.view_functions:
-        pytest.skip("the generation and review pages are not there yet")
-    from PIL import Image
-
-    from tests.videofactory import one_face_photo
-
-    photo = tmp_path / "me.jpg"
-    Image.fromarray(one_face_photo()).save(photo)
-    _, email, password = users("member")
-    page = page_for(email, password)
-    page.goto("/generate")
-    page.set_input_files("input[name=source]", str(photo))
-    page.set_input_files("input[name=target]", str(face_video))
-    page.select_option("select[name=swapper]", "classical")
-    page.select_option("select[name=faces]", "largest")
-    page.fill("textarea[name=purpose]", "Browser test of the supervised generation flow.")
-    page.fill("input[name=consent_subject]", "Test Subject")
-    page.check("input[name=consent]")
+def test_generation_flow(page_as, shot, face_video, tmp_path):
+    page = page_as("member")
+    fill_generation(page, face_photo(tmp_path), face_video, "Browser test of the supervised generation flow.",
+                    swapper="classical", faces="largest")
     shot(page, "1-request")
     page.click("main button[type=submit]")
     if "choose-face" in page.url or page.locator("input[name=face]").count():
         shot(page, "1b-choose-face")
         page.fill("input[name=face]", "1")
         page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=60000)
-    job_id = int(page.url.rsplit("/", 1)[1])
+    job_id = opened_job(page)
     shot(page, "2-pending-review")
 
-    _, s_email, s_password = users("supervisor")
-    sup = page_for(s_email, s_password)
+    sup = page_as("supervisor")
     sup.goto("/review")
     shot(sup, "3-review-queue")
     sup.goto(f"/review/{job_id}")
@@ -80,10 +62,7 @@ def test_generation_flow(app, page_for, users, shot, face_video, tmp_path):
 
     page.goto(f"/jobs/{job_id}")
     expect(page.locator("#swapped video")).to_be_visible(timeout=180000)
-    playing = page.evaluate("""async () => { const v = document.querySelector('#swapped video'); v.muted = true;
-        try { await v.play(); } catch (e) { return 'error: ' + e; }
-        await new Promise(r => setTimeout(r, 500));
-        return v.currentTime > 0 ? 'playing' : 'stalled:' + v.readyState; }""")
+    playing = page.evaluate(PLAYS, "#swapped video")
     shot(page, "5-result-video")
     assert playing == "playing", playing
     link = page.locator("a[href^='/files/']", has_text=re.compile("download", re.I)).first

@@ -8,9 +8,7 @@ import zlib
 
 from playwright.sync_api import expect
 
-PLAYS = """async (sel) => { const v = document.querySelector(sel); v.muted = true;
-    try { await v.play(); } catch (e) { return 'error: ' + e; }
-    await new Promise(r => setTimeout(r, 500)); return v.currentTime > 0 ? 'playing' : 'stalled:' + v.readyState; }"""
+from tests.browser.steps import PLAYS, face_photo, fill_generation, opened_job
 
 
 def pdf_text(data: bytes) -> bytes:
@@ -35,11 +33,10 @@ def two_detectors(page) -> list[str]:
     return (frame + [o for o in options if o not in frame])[:2]
 
 
-def test_detection_page_live_ensemble_faces_video_and_named_report(page_for, users, shot, face_video, tmp_path):
+def test_detection_page_live_ensemble_faces_video_and_named_report(page_as, shot, face_video, tmp_path):
     named = tmp_path / "Interview Clip 7.mp4"
     named.write_bytes(face_video.read_bytes())
-    _, email, password = users("member")
-    page = page_for(email, password)
+    page = page_as("member")
     page.goto("/detect")
     first, second = two_detectors(page)
     page.set_input_files("input[name=video]", str(named))
@@ -48,8 +45,7 @@ def test_detection_page_live_ensemble_faces_video_and_named_report(page_for, use
     page.fill("input[name=frames]", "16")
     shot(page, "1-form")
     page.click("main button[type=submit]", no_wait_after=True)
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=90000)
-    job_id = int(page.url.rsplit("/", 1)[1])
+    job_id = opened_job(page, timeout=90000)
 
     # Live: while the stage moves, the badge reads "running" and the start time is filled in, without a reload.
     expect(page.locator("#job-status .status")).to_have_text("running", timeout=60000)
@@ -120,44 +116,24 @@ def test_detection_page_live_ensemble_faces_video_and_named_report(page_for, use
     expect(page.locator("#no-match")).to_be_visible()
 
 
-def test_review_by_two_buttons_with_chosen_face_and_target_video(app, page_for, users, shot, face_video, tmp_path):
-    from PIL import Image
-
-    from tests.videofactory import one_face_photo
-
-    photo = tmp_path / "me.jpg"
-    Image.fromarray(one_face_photo()).save(photo)
-    _, s_email, s_password = users("supervisor")
-    sup = page_for(s_email, s_password)
+def test_review_by_two_buttons_with_chosen_face_and_target_video(page_as, shot, face_video, tmp_path):
+    photo = face_photo(tmp_path)
+    sup = page_as("supervisor")
 
     # A supervisor's own request: no decision form on its review page.
-    sup.goto("/generate")
-    sup.set_input_files("input[name=source]", str(photo))
-    sup.set_input_files("input[name=target]", str(face_video))
-    sup.select_option("select[name=faces]", "largest")
-    sup.fill("textarea[name=purpose]", "A supervisor's own request, decided by someone else.")
-    sup.fill("input[name=consent_subject]", "Test Subject")
-    sup.check("input[name=consent]")
+    fill_generation(sup, photo, face_video, "A supervisor's own request, decided by someone else.", faces="largest")
     sup.click("main button[type=submit]")
-    sup.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=60000)
-    own_id = int(sup.url.rsplit("/", 1)[1])
+    own_id = opened_job(sup)
     expect(sup.locator("img.face-crop")).to_be_visible()
     sup.goto(f"/review/{own_id}")
     expect(sup.locator("#own-request")).to_be_visible()
     assert sup.locator("#decision, button[value=approve]").count() == 0
     shot(sup, "1-own-request")
 
-    _, email, password = users("member")
-    page = page_for(email, password)
-    page.goto("/generate")
-    page.set_input_files("input[name=source]", str(photo))
-    page.set_input_files("input[name=target]", str(face_video))
-    page.fill("textarea[name=purpose]", "Browser test of the two-button review.")
-    page.fill("input[name=consent_subject]", "Test Subject")
-    page.check("input[name=consent]")
+    page = page_as("member")
+    fill_generation(page, photo, face_video, "Browser test of the two-button review.")
     page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=60000)
-    job_id = int(page.url.rsplit("/", 1)[1])
+    job_id = opened_job(page)
     expect(page.locator("img.face-crop")).to_be_visible()
     assert page.evaluate("(img) => img.naturalWidth", page.locator("img.face-crop").element_handle()) > 20
     shot(page, "2-request-page")
@@ -191,18 +167,14 @@ def test_review_by_two_buttons_with_chosen_face_and_target_video(app, page_for, 
     expect(page.locator("#nav-notifications .badge")).to_have_count(0)
 
 
-def test_generation_form_keeps_what_was_written(page_for, users, shot, tmp_path, face_video):
+def test_generation_form_keeps_what_was_written(page_as, shot, tmp_path, face_video):
     import numpy as np
     from PIL import Image
 
     blank = tmp_path / "wall.png"
     Image.fromarray(np.full((240, 320, 3), 180, np.uint8)).save(blank)
-    _, email, password = users("member")
-    page = page_for(email, password)
-    page.goto("/generate")
-    page.set_input_files("input[name=source]", str(blank))
-    page.set_input_files("input[name=target]", str(face_video))
-    page.fill("textarea[name=purpose]", "Purpose that must survive an error.")
+    page = page_as("member")
+    fill_generation(page, blank, face_video, "Purpose that must survive an error.", consent=False)
     page.fill("input[name=consent_subject]", "Kept Name")
     page.click("main button[type=submit]")  # no consent ticked
     expect(page.locator(".field .error")).to_contain_text("consent")
@@ -254,13 +226,12 @@ def test_admin_sets_the_default_detector_and_finds_people_in_the_audit(page_for,
     expect(admin.locator("#no-match")).to_be_visible()
 
 
-def test_several_videos_in_one_submission_are_one_job_each_grouped(page_for, users, shot, face_video, tmp_path):
+def test_several_videos_in_one_submission_are_one_job_each_grouped(page_as, shot, face_video, tmp_path):
     files = []
     for name in ("Lecture A.mp4", "Lecture B.mp4"):
         (tmp_path / name).write_bytes(face_video.read_bytes())
         files.append(str(tmp_path / name))
-    _, email, password = users("member")
-    page = page_for(email, password)
+    page = page_as("member")
     page.goto("/detect")
     primary = page.locator("select[name=detector]").input_value()
     assert page.locator(f"select[name=ensemble] option[value='{primary}']").is_disabled()  # not offered twice
