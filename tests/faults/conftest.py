@@ -16,11 +16,13 @@ import pytest
 
 from tests.conftest import ROOT, SHARED_WEIGHTS
 from tests.portal.conftest import _mysql_database
+from tests.portal.helpers import Browser
 from tests.security.backends import backend_fixture
 
 backend = backend_fixture(redis_db=9)
 
 REDIS_BIN = "/usr/bin/redis-server"
+DETECTOR = "blend_consistency"  # shipped with the portal: the fault tests need no downloaded weights
 
 
 class RedisServer:
@@ -144,3 +146,18 @@ def faults(backend, tmp_path_factory):
         subprocess.run(["umount", "-l", str(storage)], check=False)
     if drop:
         drop()
+
+
+@pytest.fixture(scope="module")
+def member(faults):
+    """A signed-in member of the isolated portal."""
+    from portal.accounts import users as accounts
+    from portal.extensions import db
+
+    email = f"faults-{uuid.uuid4().hex[:6]}@lab.test"
+    with faults.app.app_context():
+        accounts.create(email, "Fault Tester", "correct horse 42", "member")
+        db.session.commit()
+    b = Browser(faults.app.test_client())
+    assert b.login(email, "correct horse 42").status_code == 302
+    return b

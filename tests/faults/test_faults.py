@@ -9,26 +9,11 @@ import time
 
 import pytest
 
-from tests.portal.helpers import Browser
-
-pytestmark = pytest.mark.usefixtures("shared_weights")
-
-
-@pytest.fixture(scope="module")
-def member(faults):
-    from portal.accounts import users as accounts
-    from portal.extensions import db
-
-    with faults.app.app_context():
-        accounts.create("faults@lab.test", "Fault Tester", "correct horse 42", "member")
-        db.session.commit()
-    b = Browser(faults.app.test_client())
-    assert b.login("faults@lab.test", "correct horse 42").status_code == 302
-    return b
+from tests.faults.conftest import DETECTOR
 
 
 def submit(b, video, frames=8) -> int:
-    r = b.post("/detect", {"video": (io.BytesIO(video.read_bytes()), "clip.mp4"), "detector": "meso4_df",
+    r = b.post("/detect", {"video": (io.BytesIO(video.read_bytes()), "clip.mp4"), "detector": DETECTOR,
                            "frames": frames, "aggregation": "mean"}, token_page="/detect",
                content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
@@ -122,7 +107,7 @@ def test_disk_full_while_writing_outputs(faults, member, face_video):
         assert row["status"] == "failed" and "No space left" in row["error"], row
         report("disk full while writing outputs -> failed with the reason after", time.monotonic() - full_at)
         r = member.post("/detect", {"video": (io.BytesIO(face_video.read_bytes()), "c.mp4"),
-                                    "detector": "meso4_df", "frames": 8}, token_page="/detect",
+                                    "detector": DETECTOR, "frames": 8}, token_page="/detect",
                         content_type="multipart/form-data")
         assert r.status_code == 400 and "could not store" in r.get_data(as_text=True)
     finally:

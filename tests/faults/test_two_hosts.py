@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
+from tests.faults.conftest import DETECTOR
 from tests.portal.helpers import Browser
 
 HEARTBEAT, SILENT = 2, 12  # s: a busy worker beats every 2 s; 12 s of silence moves its job elsewhere
@@ -82,21 +83,8 @@ def hosts(faults):
         host.kill()
 
 
-@pytest.fixture(scope="module")
-def member(faults):
-    from portal.accounts import users as accounts
-    from portal.extensions import db
-
-    with faults.app.app_context():
-        accounts.create("hosts@lab.test", "Two Hosts", "correct horse 42", "member")
-        db.session.commit()
-    b = Browser(faults.app.test_client())
-    assert b.login("hosts@lab.test", "correct horse 42").status_code == 302
-    return b
-
-
 def _submit(b: Browser, video: Path, frames: int) -> int:
-    r = b.post("/detect", {"video": (io.BytesIO(video.read_bytes()), "clip.mp4"), "detector": "blend_consistency",
+    r = b.post("/detect", {"video": (io.BytesIO(video.read_bytes()), "clip.mp4"), "detector": DETECTOR,
                            "frames": frames, "aggregation": "mean"}, token_page="/detect",
                content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
