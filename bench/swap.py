@@ -26,7 +26,7 @@ import numpy as np
 
 from models.faces import get_face_finder
 from models.media import VideoWriter, iter_frames, probe, sample_frames
-from models.pipelines.generate import analyse_source, generate_video
+from models.pipelines.generate import SwapRequest, analyse_source, generate_video
 from models.provenance import build_manifest, embed, extract_video
 from models.swappers import get_swapper, swapper_status
 
@@ -136,8 +136,8 @@ def pipeline_without_marking(source: Path, target: Path, swapper, finder, own: f
     saved = generate.visible_mark, generate.embed_watermark
     generate.visible_mark, generate.embed_watermark = (lambda rgb: rgb), (lambda rgb, payload: rgb)
     try:
-        result = generate_video(source, target, tmp / "unmarked.mp4", swapper, finder, payload=PAYLOAD,
-                                manifest=build_manifest(swapper=swapper.name))
+        result = generate_video(SwapRequest(source, target, tmp / "unmarked.mp4", PAYLOAD,
+                                            build_manifest(swapper=swapper.name)), swapper, finder)
     finally:
         generate.visible_mark, generate.embed_watermark = saved
     return result.seconds / result.frames / own
@@ -150,8 +150,7 @@ def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames,
     own = swap_seconds_per_frame(swapper, identity, frames, faces)
     out = tmp / f"{name}.mp4"
     cpu = time.process_time()
-    result = generate_video(source, target, out, swapper, finder, payload=PAYLOAD,
-                            manifest=build_manifest(swapper=name))
+    result = generate_video(SwapRequest(source, target, out, PAYLOAD, build_manifest(swapper=name)), swapper, finder)
     cpu = (time.process_time() - cpu) / result.frames
     job = result.seconds / result.frames
     if unmarked:

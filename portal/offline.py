@@ -19,7 +19,7 @@ def generate_offline(source: str, target: str, out: str, swapper_name: str, face
     from tqdm import tqdm
 
     from models.faces import get_face_finder
-    from models.pipelines.generate import generate_video
+    from models.pipelines.generate import SwapRequest, generate_video
     from models.provenance.c2pa import sign_credentials
     from models.provenance.manifest import build_manifest
     from models.swappers import get_swapper
@@ -40,10 +40,10 @@ def generate_offline(source: str, target: str, out: str, swapper_name: str, face
 
     try:
         finder = get_face_finder(face_finder, Path(models_dir))
-        result = generate_video(Path(source), Path(target), Path(out), swapper, finder,
-                                select=faces, reference=Path(reference) if reference else None, payload=0,
-                                manifest=manifest, on_progress=progress,
-                                source_face_index=source_face - 1 if source_face else None)
+        request = SwapRequest(Path(source), Path(target), Path(out), 0, manifest, select=faces,
+                              reference=Path(reference) if reference else None,
+                              source_face_index=source_face - 1 if source_face else None)
+        result = generate_video(request, swapper, finder, on_progress=progress)
     finally:
         bar.close()
     sign_credentials(Path(out), manifest, current_app.config)  # C2PA Content Credentials, as the worker signs

@@ -58,7 +58,7 @@ def manifest_for(ctx: JobContext, swapper) -> dict:
 
 
 def run(ctx: JobContext) -> None:
-    from models.pipelines.generate import generate_video
+    from models.pipelines.generate import SwapRequest, generate_video
     from models.provenance.c2pa import sign_credentials
 
     models_dir = ctx.config["MODELS_DIR"]
@@ -68,11 +68,10 @@ def run(ctx: JobContext) -> None:
     manifest = manifest_for(ctx, swapper)
     out = ctx.storage.tmp_dir() / f"generation-{ctx.job_id}.mp4"
     try:
-        result = generate_video(
-            ctx.inputs["source_photo"], ctx.inputs["target_video"], out, swapper, finder,
-            select=ctx.params.get("faces", "all"), reference=ctx.inputs.get("reference_photo"),
-            payload=ctx.job_id, manifest=manifest, on_progress=ctx.progress,
-            source_face_index=source_face_index(ctx, finder))
+        request = SwapRequest(ctx.inputs["source_photo"], ctx.inputs["target_video"], out, ctx.job_id, manifest,
+                              select=ctx.params.get("faces", "all"), reference=ctx.inputs.get("reference_photo"),
+                              source_face_index=source_face_index(ctx, finder))
+        result = generate_video(request, swapper, finder, on_progress=ctx.progress)
         sign_credentials(out, manifest, ctx.config)  # C2PA Content Credentials (models/provenance/c2pa.py)
         ctx.store_file("output_video", out, "video/mp4", f"swapped video of job {ctx.job_id}")
     finally:

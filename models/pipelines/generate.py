@@ -185,32 +185,46 @@ def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_pro
         encoder.finish()
 
 
-def generate_video(source_path: Image, target_path: Path, out_path: Path, swapper, face_finder, *,
-                   select: str = "all", reference: Optional[Image] = None, payload: int, manifest: dict,
-                   on_progress: Progress = no_progress, source_face_index: Optional[int] = None,
-                   recogniser=None, batch: int = 8) -> GenerationResult:
+@dataclass(frozen=True)
+class SwapRequest:
+    """What one generation asks for: the source photo's face onto faces of the target video, written to `out`,
+    watermarked with `payload` (the job id) and carrying `manifest` (provenance)."""
+
+    source: Image
+    target: Path
+    out: Path
+    payload: int
+    manifest: dict
+    select: str = "all"  # all, largest or reference
+    reference: Optional[Image] = None  # the photo whose face picks the target face (select="reference")
+    source_face_index: Optional[int] = None  # which face of the source photo (None: the only one)
+
+
+def generate_video(request: SwapRequest, swapper, face_finder, *, recogniser=None,
+                   on_progress: Progress = no_progress, batch: int = 8) -> GenerationResult:
     """Swap the source face into the target video; keep fps and audio; label, watermark, embed the manifest."""
     from models.media import VideoWriter, probe
 
+    r, target = request, Path(request.target)
     timer, start = _Timer(), time.perf_counter()
     on_progress("analysing source", 0.0)
     with timer("analysing source"):
-        identity = analyse_source(source_path, swapper, face_finder, source_face_index)
-        info = probe(Path(target_path))
+        identity = analyse_source(r.source, swapper, face_finder, r.source_face_index)
+        info = probe(target)
         ref = None
-        if select == "reference":
+        if r.select == "reference":
             if recogniser is None:
                 from models.recognition import DlibDescriptor
 
                 recogniser = DlibDescriptor()
-            ref = reference_descriptor(reference if reference is not None else source_path, face_finder, recogniser)
+            ref = reference_descriptor(r.reference if r.reference is not None else r.source, face_finder, recogniser)
     on_progress("analysing source", 1.0)
-    job = _Job(swapper, identity, select, payload, ref, recogniser if select == "reference" else None, timer)
-    out_path = Path(out_path)
+    job = _Job(swapper, identity, r.select, r.payload, ref, recogniser if r.select == "reference" else None, timer)
+    out_path = Path(r.out)
     try:
-        with VideoWriter(out_path, info.width, info.height, info.fps, audio_from=Path(target_path),
-                         metadata=to_metadata(manifest)) as writer:
-            _run_frames(job, Path(target_path), writer, face_finder, info.frames, on_progress, batch)
+        with VideoWriter(out_path, info.width, info.height, info.fps, audio_from=target,
+                         metadata=to_metadata(r.manifest)) as writer:
+            _run_frames(job, target, writer, face_finder, info.frames, on_progress, batch)
             on_progress("encoding", 0.0)
             flush_start = time.perf_counter()  # the encoder and the audio track flush on exit
         timer.seconds["encoding"] = timer.seconds.get("encoding", 0.0) + time.perf_counter() - flush_start
@@ -219,5 +233,5 @@ def generate_video(source_path: Image, target_path: Path, out_path: Path, swappe
         raise
     on_progress("encoding", 1.0)
     return GenerationResult(out_path, job.frames, job.frames_with_faces, job.faces_swapped,
-                            time.perf_counter() - start, timer.seconds, getattr(swapper, "name", ""), payload,
+                            time.perf_counter() - start, timer.seconds, getattr(swapper, "name", ""), r.payload,
                             info.fps, info.width - info.width % 2, info.height - info.height % 2)

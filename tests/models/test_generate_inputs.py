@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("dlib")
 
-from models.pipelines.generate import generate_video  # noqa: E402
+from models.pipelines.generate import SwapRequest, generate_video  # noqa: E402
 from models.provenance import build_manifest  # noqa: E402
 from models.swappers import get_swapper  # noqa: E402
 from tests import media_variants as mv  # noqa: E402
@@ -33,8 +33,8 @@ def source_photo(tmp_path_factory):
 
 def swap(source, target, out, finder):
     manifest = build_manifest(portal="test", job_id=5, requester="r@lab", approver="s@lab", swapper="classical")
-    return generate_video(source, target, out, get_swapper("classical"), finder, select="largest", payload=5,
-                          manifest=manifest)
+    return generate_video(SwapRequest(source, target, out, 5, manifest, select="largest"), get_swapper("classical"),
+                          finder)
 
 
 @pytest.mark.parametrize("variant", mv.VARIANTS, ids=lambda v: v.name)

@@ -9,7 +9,7 @@ pytest.importorskip("dlib")
 
 from models.errors import ManyFacesError, MediaError, NoFaceError  # noqa: E402
 from models.media import iter_frames, probe  # noqa: E402
-from models.pipelines.generate import generate_video  # noqa: E402
+from models.pipelines.generate import SwapRequest, generate_video  # noqa: E402
 from models.provenance import build_manifest, extract_video, read_manifest  # noqa: E402
 from models.swappers import get_swapper  # noqa: E402
 from tests.conftest import SHARED_WEIGHTS  # noqa: E402
@@ -47,7 +47,7 @@ def test_generates_a_labelled_watermarked_video(tmp_path, face_video, source_pho
     calls = []
     out = tmp_path / "out.mp4"
     m = manifest()
-    result = generate_video(source_photo, face_video, out, swapper, finder, payload=JOB_ID, manifest=m,
+    result = generate_video(SwapRequest(source_photo, face_video, out, JOB_ID, m), swapper, finder,
                             on_progress=lambda s, f: calls.append((s, f)))
     info, src = probe(out), probe(face_video)
     assert result.frames == 20 and info.frames == 20
@@ -69,14 +69,13 @@ def test_generates_a_labelled_watermarked_video(tmp_path, face_video, source_pho
 
 
 def test_largest_only(tmp_path, face_video, source_photo, swapper, finder):
-    result = generate_video(source_photo, face_video, tmp_path / "o.mp4", swapper, finder, select="largest",
-                            payload=1, manifest=manifest())
+    result = generate_video(SwapRequest(source_photo, face_video, tmp_path / "o.mp4", 1, manifest(), select="largest"),
+                            swapper, finder)
     assert result.faces_swapped == result.frames_with_faces
 
 
 def test_target_without_faces_still_produces_a_video(tmp_path, blank_video, source_photo, swapper, finder):
-    result = generate_video(source_photo, blank_video, tmp_path / "o.mp4", swapper, finder, payload=7,
-                            manifest=manifest())
+    result = generate_video(SwapRequest(source_photo, blank_video, tmp_path / "o.mp4", 7, manifest()), swapper, finder)
     assert result.faces_swapped == 0 and result.frames == probe(blank_video).frames
     assert extract_video(tmp_path / "o.mp4") == 7
 
@@ -87,15 +86,15 @@ def test_source_errors(tmp_path, face_video, swapper, finder):
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((200, 200, 3), 90, np.uint8)).save(blank)
     with pytest.raises(NoFaceError):
-        generate_video(blank, face_video, tmp_path / "a.mp4", swapper, finder, payload=1, manifest={})
+        generate_video(SwapRequest(blank, face_video, tmp_path / "a.mp4", 1, {}), swapper, finder)
     group = tmp_path / "group.png"
     Image.fromarray(real_photo("t1")).save(group)
     with pytest.raises(ManyFacesError, match=r"shows \d+ faces; choose"):
-        generate_video(group, face_video, tmp_path / "b.mp4", swapper, finder, payload=1, manifest={})
+        generate_video(SwapRequest(group, face_video, tmp_path / "b.mp4", 1, {}), swapper, finder)
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image at all")
     with pytest.raises(MediaError):
-        generate_video(junk, face_video, tmp_path / "c.mp4", swapper, finder, payload=1, manifest={})
+        generate_video(SwapRequest(junk, face_video, tmp_path / "c.mp4", 1, {}), swapper, finder)
     assert not (tmp_path / "a.mp4").exists() and not (tmp_path / "b.mp4").exists()
 
 
@@ -107,4 +106,4 @@ def test_chosen_source_face_and_unreadable_target(tmp_path, face_video, swapper,
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00" * 1000)
     with pytest.raises(MediaError):
-        generate_video(group, junk, tmp_path / "x.mp4", swapper, finder, payload=1, manifest={}, source_face_index=0)
+        generate_video(SwapRequest(group, junk, tmp_path / "x.mp4", 1, {}, source_face_index=0), swapper, finder)
