@@ -36,10 +36,9 @@ def load(value: str) -> Optional[User]:
     user_id, _, key = (value or "").partition(":")
     if not user_id.isdigit() or not key or len(key) > 100:
         return None
-    row = db.session.execute(select(UserSession).where(UserSession.token_hash == _digest(key))).scalar_one_or_none()
-    if row is None or row.ended_at is not None or row.user_id != int(user_id):
-        return None
-    user = db.session.get(User, row.user_id)
+    user = db.session.execute(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        UserSession.token_hash == _digest(key), UserSession.ended_at.is_(None),
+        User.id == int(user_id))).scalar_one_or_none()  # one query on every request
     if user is not None:
         user.session_key = key
     return user

@@ -98,9 +98,11 @@ def require_password_change(user: User) -> None:
 
 
 def must_change_password(user: User) -> bool:
+    """Only the first admin's printed password (`flask users ensure-admin`) is marked, so other roles cost no query
+    on each request."""
     from portal.admin import settings
 
-    return user.id in (settings.get(PASSWORD_CHANGE) or [])
+    return user.role == "admin" and user.id in (settings.get(PASSWORD_CHANGE) or [])
 
 
 def password_changed(user: User) -> None:

@@ -49,7 +49,7 @@ def _register(model_path: Path, card: dict, name: str, metrics: dict, dataset: s
 def train(dataset, recipe, folds, preset, backbone, frames, name, out_dir, epochs, face_finder,
           allow_random_backbone):
     """Train a detector on DATASET (labels.csv, DFDC, Celeb-DF, FaceForensics++ or real/ + fake/) and register it."""
-    from models.training.train import TrainSettings, train_detector
+    from models.training.train import TrainRun, TrainSettings, train_detector
 
     cfg = current_app.config
     if recipe == "consistency":
@@ -59,10 +59,10 @@ def train(dataset, recipe, folds, preset, backbone, frames, name, out_dir, epoch
                           epochs if epochs != 60 else None)
     out = Path(out_dir or Path(cfg["STORAGE_DIR"]).parent / "training" / (name or preset))
     try:
-        run = train_detector(Path(dataset), out, preset=preset, models_dir=Path(cfg["MODELS_DIR"]),
-                             cache_dir=Path(cfg["STORAGE_DIR"]).parent / "feature-cache", backbone=backbone,
-                             n_frames=frames, face_finder=face_finder, allow_random=allow_random_backbone,
-                             settings=TrainSettings(epochs=epochs))
+        run = train_detector(TrainRun(Path(dataset), out, preset, models_dir=Path(cfg["MODELS_DIR"]),
+                                      cache_dir=Path(cfg["STORAGE_DIR"]).parent / "feature-cache", backbone=backbone,
+                                      n_frames=frames, face_finder=face_finder, allow_random=allow_random_backbone),
+                             TrainSettings(epochs=epochs))
     except ModelsError as exc:
         raise click.ClickException(str(exc)) from exc
     card = json.loads(Path(run["paths"]["card"]).read_text())  # the saved card holds the model file's sha256
