@@ -137,12 +137,9 @@ def users(app):
 
 
 @pytest.fixture()
-def member(browser, users):
+def member(signed_in):
     """A signed-in member's browser (the shipped detector needs no downloaded weights)."""
-    _, email, password = users("member")
-    b = browser()
-    b.login(email, password)
-    return b
+    return signed_in("member")
 
 
 @pytest.fixture()

@@ -21,11 +21,8 @@ def checkpoint(tmp_path_factory):
 
 
 @pytest.fixture()
-def admin(browser, users):
-    _, email, password = users("admin")
-    b = browser()
-    b.login(email, password)
-    return b
+def admin(signed_in):
+    return signed_in("admin")
 
 
 def test_import_torch_registers_and_a_job_runs_it(app, worker, admin, checkpoint, face_video, tmp_path):
