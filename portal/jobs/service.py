@@ -209,6 +209,7 @@ def rerun(job: Job, actor: User) -> None:
 DUPLICABLE = ("detection", "generation")
 DETECTION_CHOICES = ("detector", "detectors", "frames", "aggregation")  # what a duplicate may change
 GENERATION_PARAMS = ("swapper", "faces", "purpose", "consent_subject", "source_face_box")
+GENERATION_CHOICES = ("purpose",)  # e.g. made clearer after a rejection
 
 
 def stored_inputs(job: Job) -> dict[str, StoredUpload]:
@@ -224,15 +225,16 @@ def stored_inputs(job: Job) -> dict[str, StoredUpload]:
         inputs[a.role] = StoredUpload(key=a.storage_key, sha256=a.sha256, size=a.size, media_type=a.media_type,
                                       original_name=a.original_name or "")
     if gone:
-        raise JobError(f"Job {job.id} cannot be duplicated: its stored input {', '.join(gone)} is no longer kept; "
-                       "submit a new one with the file.")
+        inputs_are = f"inputs {', '.join(gone)} are" if len(gone) > 1 else f"input {gone[0]} is"
+        raise JobError(f"Job {job.id} cannot be duplicated: its stored {inputs_are} no longer kept; "
+                       f"submit a new one with the file{'s' if len(gone) > 1 else ''}.")
     return inputs
 
 
 def duplicate(job: Job, actor: User, changes: dict[str, Any] | None = None) -> Job:
-    """A new job of the owner's on the same stored inputs and parameters (a detection's detector choice may change);
-    a generation copy is a new request that waits for a supervisor again, never reusing an approval. Audited as
-    job.duplicate with the source job's id; the owner's caps apply."""
+    """A new job of the owner's on the same stored inputs and parameters (a detection's detector choice, a request's
+    purpose may change); a generation copy is a new request that waits for a supervisor again, never reusing an
+    approval. Audited as job.duplicate with the source job's id; the owner's caps apply."""
     if job.owner_id != actor.id:
         raise JobError("Only the job's owner can duplicate it.")
     if job.kind not in DUPLICABLE:
@@ -248,6 +250,7 @@ def duplicate(job: Job, actor: User, changes: dict[str, Any] | None = None) -> J
         if consent is None or "source_photo" not in inputs or "target_video" not in inputs:
             raise JobError(f"Job {job.id} cannot be duplicated: its consent or inputs are not on record.")
         params = {k: v for k, v in (job.params or {}).items() if k in GENERATION_PARAMS}
+        params.update({k: v for k, v in (changes or {}).items() if k in GENERATION_CHOICES and v})
         copy = create_request(actor, inputs["source_photo"], inputs["target_video"], {**params, "duplicate_of": job.id},
                               {"subject": consent.subject_name, "attestation": consent.attestation},
                               inputs.get("consent_evidence"), inputs.get("reference_photo"))

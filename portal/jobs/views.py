@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal.admin.limits import LimitExceeded
 from portal.authz import can_cancel_job, can_rerun_job, get_job_for
@@ -240,10 +243,19 @@ class DuplicateDetectionForm(DetectionForm):
     video = None
 
 
+class DuplicateRequestForm(FlaskForm):
+    """A generation request again: the purpose may be made clearer (after a rejection, say); the rest is kept."""
+
+    purpose = TextAreaField("Purpose of this generation", validators=[DataRequired(), Length(10, 2000)])
+
+
 def _duplicate_form(job: Job):
-    """The page's form: a detection's detector choice (prefilled from the job), or a generation's bare button."""
+    """The page's form, prefilled from the job: a detection's detector choice, or a request's purpose."""
     if job.kind != "detection":
-        return ActionForm()
+        form = DuplicateRequestForm()
+        if request.method == "GET":
+            form.purpose.data = (job.params or {}).get("purpose", "")
+        return form
     form = DuplicateDetectionForm(frames=current_app.config["DETECTION_FRAMES"])
     form.detector.choices = form.ensemble.choices = detectors.choices()
     if request.method == "GET":
@@ -270,7 +282,7 @@ def duplicate(job_id: int):
         made = []
 
         def copy() -> str:
-            changes = None
+            changes = {"purpose": form.purpose.data} if job.kind == "generation" else None
             if job.kind == "detection":
                 chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
                 changes = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
@@ -282,6 +294,12 @@ def duplicate(job_id: int):
         if perform(copy, refused=(service.JobError, LimitExceeded), form=form):
             return redirect(url_for("jobs.show", job_id=made[0].id))
     status = 400 if request.method == "POST" else 200
+    reviews = []
+    if job.kind == "generation":
+        from portal.generation.service import reviews_of
+
+        reviews = reviews_of(job)
     return render_template("jobs/duplicate.html", job=job, form=form, blocked=blocked, available=available,
+                           reviews=reviews,
                            files=[a for a in job.artifacts if a.role in service.INPUT_ROLES + ("consent_evidence",)]
                            ), status

@@ -15,7 +15,6 @@ from portal.queue import QUEUES
 bp = Blueprint("operations", __name__)
 
 
-
 @bp.route("/admin/workers")
 @role_required("admin", "supervisor")
 def workers():
@@ -68,8 +67,9 @@ def retention_settings():
 def delete_files(job_id: int):
     """The owner (or an admin) removes a finished job's files; the row, hashes, verdict and audit trail stay."""
     job = get_job_for(current_user, job_id)
-    perform(lambda: f"Job {job.id}: files removed ({retention.delete_own(job, current_user):,} bytes freed); "
-                    "its record and verdict stay.", refused=(retention.RetentionError,))
+    kept = "its record and verdict stay" if job.kind == "detection" else "its record stays"
+    perform(lambda: f"Job {job.id}: files removed ({retention.delete_own(job, current_user):,} bytes freed); {kept}.",
+            refused=(retention.RetentionError,))
     return redirect(url_for("jobs.show", job_id=job.id))
 
 

@@ -110,14 +110,16 @@ def test_a_generation_copy_is_a_new_request_reviewed_again(app, people, small_ta
     page = member.get(f"/jobs/{source}").get_data(as_text=True)
     assert f'href="/jobs/{source}/duplicate"' in page
     confirm = member.get(f"/jobs/{source}/duplicate").get_data(as_text=True)
-    assert "reviews it again" in confirm and "Person A" in confirm
+    assert "reviews it again" in confirm and "Person A" in confirm and "Consented demo for the lab seminar" in confirm
 
-    copy = _new_id(member.post(f"/jobs/{source}/duplicate", {}, token_page=f"/jobs/{source}/duplicate"))
+    copy = _new_id(member.post(f"/jobs/{source}/duplicate", {"purpose": "The same demo, for the spring seminar"},
+                               token_page=f"/jobs/{source}/duplicate"))
     status, params, files, reviews, subject = _job(app, copy)
     _, before, source_files, _, _ = _job(app, source)
     assert status == "pending_review" and reviews == [] and subject == "Person A"  # no approval reused
     assert params["duplicate_of"] == source and params["swapper"] == before["swapper"]
-    assert params["source_face_box"] == before["source_face_box"] and params["purpose"] == before["purpose"]
+    assert params["source_face_box"] == before["source_face_box"] and params["faces"] == before["faces"]
+    assert params["purpose"] == "The same demo, for the spring seminar"  # the one thing a copy may change
     inputs = ("source_photo", "target_video")
     assert [f for f in files if f[0] in inputs] == [f for f in source_files if f[0] in inputs]
     assert _events(app, copy, "job.duplicate")[0] == {"source_job": source, "kind": "generation",
@@ -139,6 +141,7 @@ def test_a_generation_whose_swapper_cannot_run_now_is_not_duplicated(app, people
         job = db.session.get(Job, source)
         job.params = {**job.params, "swapper": "inswapper_128"}
         db.session.commit()
-    r = member.post(f"/jobs/{source}/duplicate", {}, token_page=f"/jobs/{source}/duplicate")
+    r = member.post(f"/jobs/{source}/duplicate", {"purpose": "Consented demo for the lab seminar"},
+                    token_page=f"/jobs/{source}/duplicate")
     assert r.status_code == 400 and "inswapper_128 is not available now" in r.get_data(as_text=True)
 
