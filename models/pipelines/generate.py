@@ -38,27 +38,31 @@ class GenerationResult:
     frames_with_faces: int
     faces_swapped: int
     seconds: float
-    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (wall clock, stages overlap)
     swapper: str = ""
     payload: int = 0
     fps: float = 0.0
     width: int = 0
     height: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage (its thread's own time)
 
 
 class _Timer:
-    """Accumulates seconds per stage name."""
+    """Accumulates seconds per stage name: wall clock and the CPU time of the stage's own thread (on a busy machine
+    a thread waits for a core, so only the CPU time says what a stage costs)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+            self.cpu[stage] = self.cpu.get(stage, 0.0) + time.thread_time() - cpu
 
 
 def _image(value: Image) -> np.ndarray:
@@ -134,14 +138,34 @@ def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndar
     return rgb
 
 
-def _mark_and_write(job: _Job, writer, item: tuple[np.ndarray, float]) -> None:
-    """Label, watermark and encode one swapped frame at its source time (variable frame rates and the audio stay
-    in sync)."""
+def _mark(job: _Job, encoder, item: tuple[np.ndarray, float]) -> None:
+    """Label and watermark one swapped frame, then hand it to the encoder."""
     rgb, t = item
     with job.timer("marking"):
         rgb = embed_watermark(visible_mark(_even(rgb)), job.payload)
+    encoder.put((rgb, t))
+
+
+def _write(job: _Job, writer, item: tuple[np.ndarray, float]) -> None:
+    """Encode one frame at its source time (variable frame rates and the audio stay in sync)."""
+    rgb, t = item
     with job.timer("encoding"):
         writer.write(rgb, t)
+
+
+@contextmanager
+def _one_opencv_thread() -> Iterator[None]:
+    """OpenCV without its own worker threads while the stages run: the stages already keep every core busy, and
+    OpenCV's threads competing with them cost about 15% more CPU per frame (measured in bench/swap.py's job).
+    Process-wide, so only for the length of one job (a worker runs one job at a time)."""
+    import cv2
+
+    previous = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(previous)
 
 
 def _timed(timer: _Timer, stage: str, items) -> Iterator:
@@ -171,17 +195,20 @@ def _detected(job: _Job, face_finder, frames: Iterator, batch: int) -> Iterator[
 
 
 def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_progress: Progress, batch: int) -> None:
-    """Decoding, face finding, swapping and encoding overlap: each stage a thread, bounded queues between them."""
+    """Decoding, face finding, swapping, marking and encoding overlap: each stage a thread (swapping in this one),
+    bounded queues between them."""
     from models.media import iter_frames
     from models.pipelines.stages import Stages
 
-    with Stages() as stages:
+    with _one_opencv_thread(), Stages() as stages:
         decoded = stages.background(_timed(job.timer, "decoding", iter_frames(target)), 2 * batch, "decode")
         found = stages.background(_detected(job, face_finder, decoded, batch), 2 * batch, "detect")
-        encoder = stages.sink(partial(_mark_and_write, job, writer), batch, "encode")
+        encoder = stages.sink(partial(_write, job, writer), batch, "encode")
+        marker = stages.sink(partial(_mark, job, encoder), batch, "mark")
         for t, rgb, faces in found:
-            encoder.put((_process(job, rgb, t, faces), t))
+            marker.put((_process(job, rgb, t, faces), t))
             on_progress("swapping", min(1.0, job.frames / max(total, 1)))
+        marker.finish()
         encoder.finish()
 
 
@@ -234,4 +261,4 @@ def generate_video(request: SwapRequest, swapper, face_finder, *, recogniser=Non
     on_progress("encoding", 1.0)
     return GenerationResult(out_path, job.frames, job.frames_with_faces, job.faces_swapped,
                             time.perf_counter() - start, timer.seconds, getattr(swapper, "name", ""), r.payload,
-                            info.fps, info.width - info.width % 2, info.height - info.height % 2)
+                            info.fps, info.width - info.width % 2, info.height - info.height % 2, timer.cpu)
