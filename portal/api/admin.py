@@ -4,6 +4,7 @@ narrower token from a token."""
 from __future__ import annotations
 
 from flask import jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from portal import audit
 from portal.accounts import tokens as api_tokens
@@ -41,21 +42,15 @@ def make_token():
     """A new token of the caller, at most as wide as the calling token (a read-only token cannot reach here)."""
     user = auth.current()
     body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    name, scope, days = body.get("name"), body.get("scope", "full"), body.get("expires_days")
-    fields = {}
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        fields["name"] = ["A name of 1 to 100 characters (what the token is for)."]
-    if scope not in api_tokens.SCOPES:
-        fields["scope"] = [f"One of: {', '.join(api_tokens.SCOPES)}."]
-    if days is not None and (type(days) is not int or not 1 <= days <= 3650):
-        fields["expires_days"] = ["A whole number of days from 1 to 3650, or leave it out (until revoked)."]
-    if fields:
-        return error(400, "The token request is not valid.", fields=fields)
+    fields = {k: "" if v is None else str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+    form = api_tokens.TokenForm(formdata=MultiDict(fields), meta={"csrf": False})  # the tokens page's own checks
+    if not form.validate():
+        return error(400, "The token request is not valid.", fields=form.errors)
+    name, scope, days = form.name.data.strip(), form.scope.data, form.expires_days.data
     if len(api_tokens.live_tokens(user)) >= api_tokens.MAX_TOKENS:
         return error(429, f"You already have {api_tokens.MAX_TOKENS} tokens; revoke one first.")
     secret = api_tokens.create(user, name, days, scope)
-    audit.record("api_token.create", user, user, name=name.strip()[:100], expires_days=days, scope=scope, via="api")
+    audit.record("api_token.create", user, user, name=name[:100], expires_days=days, scope=scope, via="api")
     db.session.commit()
     row = db.session.query(ApiToken).filter_by(token_hash=api_tokens.digest(secret)).one()
     response = created({"token": secret, "prefix": row.prefix, "name": row.name, "scope": row.scope,

@@ -7,7 +7,7 @@ from typing import Any
 
 from wtforms.validators import Length, NumberRange
 
-from portal.accounts.tokens import SCOPES
+from portal.accounts.tokens import SCOPES, TokenForm
 from portal.admin.audit_log import AUDIT_FILTERS
 from portal.api.admin import EXPORT_FORMATS
 from portal.api.generation import DECISIONS, MAX_REASON, ApiGenerationForm
@@ -165,9 +165,10 @@ def _paths(detector_names: list[str], swapper_names: list[str]) -> dict[str, Any
     job_id = [_id("job_id")]
     decision = _obj(["decision"], decision={"type": "string", "enum": list(DECISIONS)},
                     reason={"type": "string", "maxLength": MAX_REASON, "description": "required to reject"})
-    token = _obj(["name"], name={"type": "string", "minLength": 1, "maxLength": 100},
+    token = _obj(["name"], name={"type": "string", "minLength": 1, **_bounds(TokenForm.name, Length),
+                                 "pattern": r"\S"},
                  scope={"type": "string", "enum": list(SCOPES), "default": "full"},
-                 expires_days={"type": "integer", "minimum": 1, "maximum": 3650})
+                 expires_days={"type": "integer", **_bounds(TokenForm.expires_days, NumberRange)})
     file_types = {t: {"schema": _BINARY} for t in FILE_MEDIA_TYPES}
     return {
         "/me": {"get": _op("me", "The token's user, role and scope", {"200": _json("User", "the user")})},

@@ -25,6 +25,20 @@ def person(browser, users):
     return make
 
 
+@pytest.fixture()
+def conforms(app):
+    """conforms(method, path template, response): the real answer matches the OpenAPI document (schemathesis)."""
+    import schemathesis
+
+    schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app)
+
+    def check(method: str, path: str, response):
+        schema[path][method].validate_response(response)  # raises with every mismatch
+        return response
+
+    return check
+
+
 @pytest.fixture(scope="session")
 def one_face():
     from tests.videofactory import one_face_photo
@@ -50,12 +64,13 @@ def wait(client, token, job_id, until=("succeeded", "failed", "canceled", "rejec
     pytest.fail(f"job {job_id} stayed {job['status']} ({job['stage']})")
 
 
-def test_request_review_generate_download_audit(app, worker, person, one_face, small_target):  # noqa: F811
+def test_request_review_generate_download_audit(app, worker, person, one_face, small_target, conforms):  # noqa: F811
     client, member, member_id = person("member")
     _, supervisor, _ = person("supervisor")
     evidence = b"%PDF-1.4\n% signed consent form\n"
     r = request_generation(client, member, one_face, small_target, evidence=(io.BytesIO(evidence), "consent.pdf"))
     assert r.status_code == 201, r.get_data(as_text=True)
+    conforms("POST", "/jobs/generation", r)
     job = r.get_json()
     assert job["status"] == "pending_review" and job["owner_id"] == member_id
     assert job["consent"]["subject"] == "Person A" and "agreed" in job["consent"]["attestation"]
@@ -66,19 +81,23 @@ def test_request_review_generate_download_audit(app, worker, person, one_face, s
     assert client.post(f"{API}/jobs/{job['id']}/review", json={"decision": "approve"},
                        headers=bearer(member)).status_code == 403  # a member token cannot review
     assert client.get(f"{API}/review", headers=bearer(member)).status_code == 403
-    assert job["id"] in [j["id"] for j in client.get(f"{API}/review", headers=bearer(supervisor)).get_json()["jobs"]]
+    queue = conforms("GET", "/review", client.get(f"{API}/review", headers=bearer(supervisor)))
+    assert job["id"] in [j["id"] for j in queue.get_json()["jobs"]]
     r = client.post(f"{API}/jobs/{job['id']}/review", json={"decision": "approve", "reason": "consent on file"},
                     headers=bearer(supervisor))
     assert r.status_code == 200 and r.get_json()["status"] in ("queued", "running", "succeeded")
+    conforms("POST", "/jobs/{job_id}/review", r)
     assert r.get_json()["reviews"][0]["decision"] == "approved"
 
     done = wait(client, member, job["id"])
     assert done["status"] == "succeeded", done["error"]
+    conforms("GET", "/jobs/{job_id}", client.get(f"{API}/jobs/{job['id']}", headers=bearer(member)))
     video = next(a for a in done["artifacts"] if a["role"] == "output_video")
     got = client.get(video["url"], headers=bearer(member))
     assert got.status_code == 200 and got.headers["Content-Type"] == "video/mp4" and len(got.data) == video["size"]
 
-    events = client.get(f"{API}/audit?action=file.download", headers=bearer(supervisor)).get_json()["events"]
+    events = conforms("GET", "/audit", client.get(f"{API}/audit?action=file.download", headers=bearer(supervisor)))
+    events = events.get_json()["events"]
     mine = [e for e in events if e["object"] == "artifact" and e["object_id"] == video["id"]]
     assert len(mine) == 1 and mine[0]["details"]["via"] == "api"  # audited once, by the one download function
     actions = {e["action"] for e in client.get(f"{API}/audit?action=generation&per_page=100",
@@ -157,7 +176,7 @@ def test_audit_export_is_for_supervisors_and_admins(person):
     assert client.get(f"{API}/audit?format=xml", headers=bearer(supervisor)).status_code == 400
 
 
-def test_ensemble_keeps_every_member_and_the_file_name(app, worker, person, face_video):
+def test_ensemble_keeps_every_member_and_the_file_name(app, worker, person, face_video, conforms):
     client, member, _ = person("member")
     r = client.post(f"{API}/jobs/detection", headers=bearer(member), content_type="multipart/form-data",
                     data={"video": (io.BytesIO(face_video.read_bytes()), "My Holiday (2).mp4"),
@@ -170,19 +189,20 @@ def test_ensemble_keeps_every_member_and_the_file_name(app, worker, person, face
     assert listed[0]["id"] == job["id"] and listed[0]["detectors"] == job["detectors"]
     done = wait(client, member, job["id"])
     assert done["status"] == "succeeded", done["error"]
+    conforms("GET", "/jobs/{job_id}", client.get(f"{API}/jobs/{job['id']}", headers=bearer(member)))
     models = done["result"]["models"]
     assert [m["model"] for m in models] == ["sbi_mobilenet_v2", "blend_consistency"]
     assert all(m["fake_probability"] is not None for m in models)
     assert "comparison_plot" in {a["role"] for a in done["artifacts"]}
 
 
-def test_empty_ensemble_and_several_files(person, face_video, blank_video):
+def test_empty_ensemble_and_several_files(person, face_video, blank_video, conforms):
     client, member, _ = person("member")
     files = [(io.BytesIO(face_video.read_bytes()), "a.mp4"), (io.BytesIO(blank_video.read_bytes()), "b.mp4")]
     r = client.post(f"{API}/jobs/detection", headers=bearer(member), content_type="multipart/form-data",
                     data={"video": files, "detector": "sbi_mobilenet_v2", "ensemble": ""})
     assert r.status_code == 201, r.get_data(as_text=True)
-    batch = r.get_json()
+    batch = conforms("POST", "/jobs/detection", r).get_json()
     assert len(batch["jobs"]) == 2 and batch["batch"] and batch["refused"] is None
     assert all(j["detectors"] == ["sbi_mobilenet_v2"] for j in batch["jobs"])  # "ensemble=" asks for none
     assert [j["input_name"] for j in batch["jobs"]] == ["a.mp4", "b.mp4"]
@@ -209,21 +229,22 @@ def test_cancel_then_run_again(person, face_video):
     assert client.post(f"{API}/jobs/{job_id}/rerun", headers=bearer(member)).status_code in (200, 409)
 
 
-def test_token_scopes_and_roles(app, person):
+def test_token_scopes_and_roles(app, person, conforms):
     client, supervisor, supervisor_id = person("supervisor")
     assert client.get(f"{API}/me", headers=bearer(supervisor)).get_json()["scope"] == "full"
     r = client.post(f"{API}/tokens", json={"name": "dashboard", "scope": "read", "expires_days": 7},
                     headers=bearer(supervisor))
     assert r.status_code == 201 and r.headers["Cache-Control"] == "no-store"
-    read = r.get_json()["token"]
-    assert client.get(f"{API}/me", headers=bearer(read)).get_json()["scope"] == "read"
+    read = conforms("POST", "/tokens", r).get_json()["token"]
+    assert conforms("GET", "/me", client.get(f"{API}/me", headers=bearer(read))).get_json()["scope"] == "read"
     assert client.get(f"{API}/review", headers=bearer(read)).status_code == 200
     assert client.get(f"{API}/audit?format=csv", headers=bearer(read)).status_code == 200
     for path, body in ((f"{API}/tokens", {"name": "wider", "scope": "full"}), (f"{API}/jobs/1/review", {}),
                        (f"{API}/jobs/1/cancel", None)):
         r = client.post(path, json=body, headers=bearer(read))
         assert r.status_code == 403 and "read-only" in r.get_json()["error"], path
-    for body in ({"name": ""}, {"name": "x", "scope": "admin"}, {"name": "x", "expires_days": 0}, []):
+    for body in ({"name": ""}, {"name": "  "}, {"name": "x", "scope": "admin"}, {"name": "x", "expires_days": 0},
+                 {"name": "x", "expires_days": "soon"}, []):
         assert client.post(f"{API}/tokens", json=body, headers=bearer(supervisor)).status_code == 400
 
     from portal.db import User
