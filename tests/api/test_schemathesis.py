@@ -1,18 +1,24 @@
-"""Schemathesis against /api/v1/openapi.json, in-process on the Flask app: no 500s, responses match the schema."""
+"""Schemathesis against /api/v1/openapi.json, in-process on the Flask app: no 500s, responses match the schema;
+as a member and as a supervisor (the review queue and the audit export answer them differently)."""
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, make_token
 
 EXAMPLES = 4  # per operation: a few, to keep the suite fast
 # An upload that matches the schema (any bytes) may still be refused: the portal decodes the video.
 EXCLUDED = [positive_data_acceptance]
 
 
-def test_api_conforms_to_its_document(app, api_user):
-    _, token, _ = api_user
+@pytest.mark.parametrize("role", ["member", "supervisor"])
+def test_api_conforms_to_its_document(app, browser, users, role):
+    _, email, password = users(role)
+    b = browser()
+    b.login(email, password)
+    token = make_token(b)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} == set(app.test_client().get("/api/v1/openapi.json").get_json()["paths"])
