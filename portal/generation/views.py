@@ -39,11 +39,33 @@ class ChooseFaceForm(FlaskForm):
     face = IntegerField("Face number", validators=[DataRequired(), NumberRange(min=1)])
 
 
-def _swapper_choices() -> list[tuple[str, str]]:
-    from models.swappers import swapper_status
+def _with_swappers(form: GenerationForm) -> list[dict]:
+    """Offer the swappers that can run now; return every swapper's row for the page."""
+    rows = swapper_rows()
+    form.swapper.choices = [(row["name"], row["name"]) for row in rows if row["ready"]]
+    return rows
 
-    return [(name, name) for name, reason in swapper_status(current_app.config["MODELS_DIR"]).items()
-            if reason is None]
+
+def swapper_rows() -> list[dict]:
+    """Every swapper the portal knows, for the form: ready, or why not and how an administrator gets its weights
+    (from the light catalog and weights status only: no ML runtime is loaded to tell)."""
+    from models.catalog import CATALOG
+    from models.swappers import SWAPPERS, swapper_status
+    from models.weights import status as weights_status
+
+    models_dir = current_app.config["MODELS_DIR"]
+    rows = []
+    for name, reason in swapper_status(models_dir).items():
+        cls = SWAPPERS[name]
+        missing = [] if reason is None or "package" in reason else [
+            {"name": w, "path": CATALOG[w].path, "licence": CATALOG[w].licence, "url": CATALOG[w].url,
+             "how": f"flask models download {w}" if CATALOG[w].url else CATALOG[w].note}
+            for w in cls.needs if weights_status(w, models_dir)]
+        rows.append({"name": name, "ready": reason is None, "about": (cls.__doc__ or "").split("\n")[0],
+                     "reason": None if reason is None else
+                     ("its weights are not installed in the models folder" if missing else
+                      reason.removeprefix("unavailable: ")), "missing": missing})
+    return rows
 
 
 def _optional_upload(field, accept) -> StoredUpload | None:
@@ -65,9 +87,9 @@ def _evidence(field) -> StoredUpload | None:
 @login_required
 def new():
     form = GenerationForm()
-    form.swapper.choices = _swapper_choices()
+    swappers = _with_swappers(form)
     if not form.validate_on_submit():
-        return render_template("generation/new.html", form=form), 400 if form.errors else 200
+        return render_template("generation/new.html", form=form, swappers=swappers), 400 if form.errors else 200
     try:
         source = accept_image(form.source.data, app_storage())
         target = accept_video(form.target.data, app_storage())
@@ -77,7 +99,7 @@ def new():
             raise UploadError("Add a reference photo, or choose another way of picking the faces.")
     except UploadError as exc:
         flash(str(exc), "error")
-        return render_template("generation/new.html", form=form), 400
+        return render_template("generation/new.html", form=form, swappers=swappers), 400
     pending = {"source": source.__dict__, "target": {**target.__dict__, "info": None},
                "reference": reference.__dict__ if reference else None,
                "evidence": evidence.__dict__ if evidence else None,
@@ -109,11 +131,11 @@ def _form_again(pending: dict, message: str, source_error: str = ""):
     form = GenerationForm(formdata=None, swapper=pending["params"]["swapper"], faces=pending["params"]["faces"],
                           purpose=pending["params"]["purpose"], consent_subject=pending["consent"]["subject"],
                           consent=True)
-    form.swapper.choices = _swapper_choices()
+    swappers = _with_swappers(form)
     if source_error:
         form.source.errors = [source_error]
     flash(f"{message} What you wrote is kept; choose the files again.", "error")
-    return render_template("generation/new.html", form=form), 400
+    return render_template("generation/new.html", form=form, swappers=swappers), 400
 
 
 def _choose_page(form: ChooseFaceForm, rgb, boxes, status: int = 200):
