@@ -2,7 +2,8 @@
 
 Unseen: worst 16x16-block SSIM against the unmarked frame at least 0.98, on frames made here with flat dark
 regions and on a real public-dev frame; zoomed crops of a dark flat region are written to test-artifacts/ to
-look at. Robust: the job id is read back after H.264 crf 28, a second re-encode, a 50% downscale and a 10% crop.
+look at. Robust: the job id is read back after H.264 crf 28, a second re-encode, a 50% downscale and a 10% crop;
+a video copied at half size with crf 28 is read from its frames together.
 """
 
 from __future__ import annotations
@@ -174,6 +175,39 @@ def test_the_mark_reads_as_marked(content):
 def test_the_mark_survives(content, attack):
     _, _, marked = content
     assert extract_frames(ATTACKS[attack](marked)) == JOB_ID
+
+
+def _real_clip_frames(count: int) -> list[np.ndarray]:
+    import av
+
+    if not REAL_CLIP.exists():
+        pytest.skip(f"{REAL_CLIP} is absent (the shared datasets folder is not mounted here)")
+    with av.open(str(REAL_CLIP)) as container:
+        return [f.to_ndarray(format="rgb24") for _, f in zip(range(count), container.decode(video=0))]
+
+
+@pytest.mark.parametrize("source", ["dark scene", "real clip"])
+def test_a_half_size_crf28_copy_of_the_video_reads(tmp_path, source):
+    """The whole path: marked frames written by the portal's own encoder, copied at half size with x264 at crf 28
+    (what a re-upload at a lower resolution does), read back by extract_video (12 frames spread over the video).
+    Six frames alone do not carry the mark through this attack on either source; a video's frames together do."""
+    import cv2
+
+    from models.media import VideoWriter, iter_frames
+    from models.provenance.watermark import extract_video
+
+    frames = [dark_scene(i) for i in range(40)] if source == "dark scene" else _real_clip_frames(60)
+    h, w = frames[0].shape[:2]
+    marked = tmp_path / "marked.mp4"
+    with VideoWriter(marked, w, h, 25) as writer:
+        for f in frames:
+            writer.write(embed(f, JOB_ID))
+    small = (w // 4 * 2, h // 4 * 2)
+    copy = tmp_path / "half-crf28.mp4"
+    with VideoWriter(copy, *small, 25, crf=28, preset="medium") as writer:
+        for _, t, rgb in iter_frames(marked):
+            writer.write(cv2.resize(rgb, small, interpolation=cv2.INTER_AREA), t)
+    assert extract_video(copy) == JOB_ID
 
 
 def test_unmarked_frames_carry_no_id(content):
