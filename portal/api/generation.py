@@ -16,7 +16,7 @@ from portal.authz import REVIEWERS, can_review_job, get_job_for
 from portal.db import Job
 from portal.extensions import db
 from portal.generation import service
-from portal.generation.views import ATTESTATION, GenerationForm
+from portal.generation.forms import ATTESTATION, GenerationForm
 from portal.jobs.service import JobError
 from portal.jobs.uploads import UploadError, accept_image, accept_video
 from portal.storage import app_storage

@@ -18,7 +18,7 @@ from portal.extensions import csrf, db
 from portal.jobs import service
 from portal.jobs.files import send_download
 from portal.jobs.forms import DetectionForm
-from portal.jobs.uploads import UploadError, accept_detection_input, release
+from portal.jobs.uploads import UploadError, accept_detection_inputs
 from portal.storage import app_storage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -127,19 +127,12 @@ def submit_detection():
     form = _detection_form()
     if not form.validate():
         return error(400, "The submission is not valid.", fields=form.errors)
-    uploads = []
     try:
-        for file in form.video.data:
-            uploads.append(accept_detection_input(file, app_storage()))
+        uploads = accept_detection_inputs(form.video.data, app_storage())
     except UploadError as exc:
-        release(app_storage(), [u.key for u in uploads])
-        name = f"{file.filename}: " if len(form.video.data) > 1 else ""
-        return error(400, f"{name}{exc} Nothing was submitted.")
-    chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
-    params = {"detector": chosen[0], "detectors": list(dict.fromkeys(chosen)), "frames": form.frames.data,
-              "aggregation": form.aggregation.data}
+        return error(400, str(exc))
     try:
-        made = service.create_detections(user, uploads, params)
+        made = service.create_detections(user, uploads, form.params())
         refused = None
     except LimitExceeded as exc:
         made, refused = exc.jobs, str(exc)
@@ -159,26 +152,23 @@ def job(job_id: int):
 
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
 def cancel(job_id: int):
-    user = auth.current()
-    found = get_job_for(user, job_id)
-    if not can_cancel_job(user, found):
-        abort(404)
-    try:
-        service.cancel(found, user)
-    except service.JobError as exc:
-        return error(409, str(exc))
-    return jsonify(job_json(found))
+    return _act_on(job_id, can_cancel_job, service.cancel)
 
 
 @bp.route("/jobs/<int:job_id>/rerun", methods=["POST"])
 def rerun(job_id: int):
     """Run a failed or canceled job again on its stored inputs (a generation whose approval lapsed waits for review)."""
+    return _act_on(job_id, can_rerun_job, service.rerun)
+
+
+def _act_on(job_id: int, may, act):
+    """404 unless this user MAY; then ACT(job, user): 409 when the job's state refuses it, 429 at the user's cap."""
     user = auth.current()
     found = get_job_for(user, job_id)
-    if not can_rerun_job(user, found):
+    if not may(user, found):
         abort(404)
     try:
-        service.rerun(found, user)
+        act(found, user)
     except service.JobError as exc:
         return error(409, str(exc))
     except LimitExceeded as exc:

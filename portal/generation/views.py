@@ -4,40 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.admin.limits import LimitExceeded
 from portal.generation import precheck, service
+from portal.generation.forms import ATTESTATION, ChooseFaceForm, GenerationForm
 from portal.jobs.service import JobError
-from portal.jobs.uploads import StoredUpload, UploadError, accept_image, accept_pdf, accept_video
+from portal.jobs.uploads import StoredUpload, UploadError, accept_image, accept_video
 from portal.storage import app_storage
 
 bp = Blueprint("generation", __name__)
-
-FACE_MODES = [("all", "every face in the video"), ("largest", "the largest face in each frame"),
-              ("reference", "the face most like a reference photo")]
-ATTESTATION = ("I confirm that the person in the source photo, named above, agreed to their face being used for "
-               "this research purpose.")
-
-
-class GenerationForm(FlaskForm):
-    source = FileField("Source photo (the identity to use)", validators=[FileRequired("Choose a source photo.")])
-    target = FileField("Target video (whose faces are replaced)", validators=[FileRequired("Choose a target video.")])
-    swapper = SelectField("Swapper", validators=[DataRequired()])
-    faces = SelectField("Faces to replace", choices=FACE_MODES, default="all")
-    reference = FileField("Reference photo (only for 'most like a reference')")
-    purpose = TextAreaField("Purpose of this generation", validators=[DataRequired(), Length(10, 2000)])
-    consent_subject = StringField("Person in the source photo", validators=[DataRequired(), Length(2, 200)])
-    consent = BooleanField(ATTESTATION, validators=[InputRequired("The consent attestation is required.")])
-    evidence = FileField("Consent evidence (optional: a signed form as PDF or photo)")
-
-
-class ChooseFaceForm(FlaskForm):
-    face = IntegerField("Face number", validators=[DataRequired(), NumberRange(min=1)])
-
 
 def _with_swappers(form: GenerationForm) -> list[dict]:
     """Offer the swappers that can run now; return every swapper's row for the page."""
@@ -73,14 +48,8 @@ def _optional_upload(field, accept) -> StoredUpload | None:
 
 
 def _evidence(field) -> StoredUpload | None:
-    """Consent evidence: a PDF or a photo."""
-    if not (field.data and field.data.filename):
-        return None
-    head = field.data.stream.read(5)
-    field.data.stream.seek(0)
-    if head == b"%PDF-":
-        return accept_pdf(field.data, app_storage())
-    return accept_image(field.data, app_storage())
+    """Consent evidence, when given: a PDF or a photo."""
+    return service.accept_evidence(field.data, app_storage()) if field.data and field.data.filename else None
 
 
 @bp.route("/generate", methods=["GET", "POST"])

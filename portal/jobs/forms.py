@@ -18,6 +18,12 @@ class DetectionForm(FlaskForm):
     frames = IntegerField("Frames to sample", default=32, validators=[NumberRange(4, 128)])
     aggregation = SelectField("Aggregation", choices=AGGREGATIONS, default="mean")
 
+    def params(self) -> dict:
+        """The job's parameters: the primary detector first, then the ensemble's others, each once."""
+        chosen = [self.detector.data] + [d for d in self.ensemble.data or [] if d != self.detector.data]
+        return {"detector": chosen[0], "detectors": list(dict.fromkeys(chosen)), "frames": self.frames.data,
+                "aggregation": self.aggregation.data}
+
 
 MAX_FILES = 20
 

@@ -211,6 +211,20 @@ def accept_detection_input(file: Optional[FileStorage], storage: Storage) -> Sto
     return accept_image(file, storage) if is_photo_upload(file) else accept_video(file, storage)
 
 
+def accept_detection_inputs(files: list[FileStorage], storage: Storage) -> list[StoredUpload]:
+    """Every file of one submission, or none: a refused file releases the ones already stored, and the error names
+    it when there were several."""
+    uploads: list[StoredUpload] = []
+    for file in files:
+        try:
+            uploads.append(accept_detection_input(file, storage))
+        except UploadError as exc:
+            release(storage, [u.key for u in uploads])
+            name = f"{file.filename}: " if len(files) > 1 else ""
+            raise UploadError(f"{name}{exc} Nothing was submitted.") from exc
+    return uploads
+
+
 def accept_pdf(file: Optional[FileStorage], storage: Storage) -> StoredUpload:
     """Store an uploaded PDF (consent evidence); only its signature is checked, it is never rendered here."""
     tmp, sha, size, head = receive(file, storage)

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.admin.limits import LimitExceeded
 from portal.authz import can_cancel_job, can_rerun_job, get_job_for
-from portal.converters import escape_like, page_number
-from portal.db import JOB_KINDS, JOB_STATUSES, Artifact, Job
+from portal.converters import page_number
+from portal.db import JOB_KINDS, JOB_STATUSES, Job
 from portal.detectors import available as detectors
 from portal.extensions import db
 from portal.forms import ActionForm, perform
 from portal.jobs import service
 from portal.jobs.forms import DetectionForm
-from portal.jobs.uploads import UploadError, accept_detection_input, release
+from portal.jobs.uploads import UploadError, accept_detection_inputs
 from portal.storage import app_storage
 
 bp = Blueprint("jobs", __name__)
@@ -55,20 +52,8 @@ def _day(value: str):
 def history():
     """The user's jobs (an admin: anyone's), filtered by kind, status, file name and day."""
     args = {k: request.args.get(k, "").strip() for k in ("kind", "status", "q", "since", "until", "batch")}
-    query = select(Job).options(selectinload(Job.artifacts)).order_by(Job.id.desc())
-    if current_user.role != "admin" or request.args.get("mine", "1") == "1":
-        query = query.where(Job.owner_id == current_user.id)
-    if args["kind"] in kinds_for(current_user):
-        query = query.where(Job.kind == args["kind"])
-    if args["status"] in JOB_STATUSES:
-        query = query.where(Job.status == args["status"])
-    if args["q"]:
-        named = select(Artifact.job_id).where(Artifact.role.in_(INPUT_ROLES),
-                                              Artifact.original_name.ilike(f"%{escape_like(args['q'][:100])}%",
-                                                                           escape="\\"))
-        query = query.where(Job.id.in_(named))
-    if re.fullmatch(r"[0-9a-f]{8}", args["batch"]):  # the files of one submission
-        query = query.where(Job.params["batch"]["id"].as_string() == args["batch"])
+    query = service.history_query(current_user, mine=request.args.get("mine", "1") == "1", kind=args["kind"],
+                                  status=args["status"], name=args["q"], batch=args["batch"])
     if since := _day(args["since"]):
         query = query.where(Job.created_at >= since)
     if until := _day(args["until"]):
@@ -91,33 +76,22 @@ def new_detection():
     if request.method == "GET" and (default := detectors.default_choice()):
         form.detector.data = default
     if form.validate_on_submit():
-        uploads = []
         try:
-            for file in form.video.data:
-                uploads.append(accept_detection_input(file, app_storage()))
+            uploads = accept_detection_inputs(form.video.data, app_storage())
         except UploadError as exc:
-            release(app_storage(), [u.key for u in uploads])
-            name = f"{file.filename}: " if len(form.video.data) > 1 else ""
-            flash(f"{name}{exc} Nothing was submitted.", "error")
+            flash(str(exc), "error")
             return render_template("jobs/new_detection.html", form=form, missing=missing), 400
-        chosen = [form.detector.data] + [d for d in form.ensemble.data or [] if d != form.detector.data]
-        params = {"detector": chosen[0], "detectors": chosen, "frames": form.frames.data,
-                  "aggregation": form.aggregation.data}
-        if len(uploads) > 1:
-            params["batch"] = {"id": uuid.uuid4().hex[:8], "size": len(uploads)}
-        jobs = []
         try:
-            for upload in uploads:
-                jobs.append(service.create_detection(current_user, upload, dict(params)))
+            jobs = service.create_detections(current_user, uploads, form.params())
         except LimitExceeded as exc:
-            release(app_storage(), [u.key for u in uploads[len(jobs):]])
+            jobs = exc.jobs
             flash(str(exc) + (f" {len(jobs)} of {len(uploads)} files were submitted." if jobs else ""), "error")
             if not jobs:
                 return render_template("jobs/new_detection.html", form=form, missing=missing), 429
         if len(jobs) == 1:
             return redirect(url_for("jobs.show", job_id=jobs[0].id))
         flash(f"{len(jobs)} checks submitted together: " + ", ".join(f"#{j.id}" for j in jobs) + ".", "info")
-        return redirect(url_for("jobs.history", batch=params["batch"]["id"]))
+        return redirect(url_for("jobs.history", batch=jobs[0].params["batch"]["id"]))
     return render_template("jobs/new_detection.html", form=form, missing=missing), 400 if form.errors else 200
 
 
