@@ -71,8 +71,7 @@ def benchmark(videos: list[LabelledVideo], names: list[str], config, params: dic
 
 def run(ctx: JobContext) -> None:
     ctx.progress("collecting the set", 0.0)
-    folders = ctx.params.get("folders")  # only the command line names folders; the pages name sets
-    videos = folder_set(*map(Path, folders)) if folders else dataset(ctx.params["set"], ctx.config)
+    videos = dataset(ctx.params["set"], ctx.config)
     record, plot = benchmark(videos, ctx.params["detectors"], ctx.config, {"frames": ctx.params.get("frames", 16)},
                              on_progress=lambda stage, f: ctx.progress(stage, 0.02 + 0.95 * f))
     record["set"] = ctx.params["set"]

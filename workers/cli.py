@@ -4,7 +4,6 @@ this process. wsgi.py adds them to the portal's commands, so the portal itself n
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import click
@@ -12,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from portal.db import Job, User
+from portal.db import User
 from portal.detectors.cli import _fail_clearly, detector_cli
 from portal.extensions import db
 
@@ -69,37 +68,30 @@ def calibrate(name, real, fake, method, frames):
 @click.option("--frames", default=16, show_default=True)
 @click.option("--as", "as_email", default=None, help="Account the stored result belongs to (default: first admin).")
 def benchmark_command(real, fake, set_name, names, frames, as_email):
-    """Score detectors (and their ensemble) on a labelled set as a benchmark job run here; print AUC [95% CI],
-    accuracy and log loss, and keep the result with the job in the portal."""
+    """Score detectors (and their ensemble) on a labelled set in this process; print AUC [95% CI], accuracy and
+    log loss, and keep the result in the portal as a finished benchmark job."""
+    from models.benchmark import folder_set
+    from models.errors import ModelsError
     from portal.detectors.available import choices
-    from portal.jobs.service import create_benchmark
-    from workers.tasks import run_job
+    from portal.jobs.service import record_benchmark
+    from workers.benchmark import benchmark, dataset
 
+    owner = _owner(as_email)
     names = list(names) or [n for n, _ in choices()]
     if set_name:
-        label, folders = set_name, None
+        label, videos = set_name, dataset(set_name, current_app.config)
     elif real and fake:
-        label = f"{Path(real).name} / {Path(fake).name}"
-        folders = (str(Path(real).resolve()), str(Path(fake).resolve()))
+        label, videos = f"{Path(real).name} / {Path(fake).name}", folder_set(Path(real), Path(fake))
     else:
         raise click.ClickException("Give --real and --fake folders, or --set generated.")
-    job = create_benchmark(_owner(as_email), label, names, frames, folders)
-    if run_job(job.id, here="flask detector benchmark") == "skipped":  # a running worker took it first
-        click.echo(f"benchmark job {job.id} is running in a worker; waiting for it")
-    job = _finished(job.id)
-    if job.status != "succeeded":
-        raise click.ClickException(f"benchmark job {job.id} {job.status}: {job.error or job.stage}")
+    try:
+        report, plot = benchmark(videos, names, current_app.config, {"frames": frames})
+    except ModelsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report["set"] = label
+    job = record_benchmark(owner, label, names, frames, report, plot)
     _print_table(job.result["models"])
     click.echo(f"stored as benchmark job {job.id}")
-
-
-def _finished(job_id: int, poll_seconds: float = 2.0) -> Job:
-    while True:
-        db.session.expire_all()
-        job = db.session.get(Job, job_id)
-        if not job.is_active:
-            return job
-        time.sleep(poll_seconds)
 
 
 def _owner(email: str | None) -> User:

@@ -39,15 +39,15 @@ class JobContext:
         self._pending: list[Artifact] = []
 
     @classmethod
-    def start(cls, job_id: int, worker_name: str = "", capped: bool = True) -> Optional["JobContext"]:
-        """Mark the job running; None when it is not waiting to run (canceled, already done) or, when capped,
-        its owner has as many jobs running as the running cap allows (it goes to the back of its queue)."""
+    def start(cls, job_id: int, worker_name: str = "") -> Optional["JobContext"]:
+        """Mark the job running; None when it is not waiting to run (canceled, already done) or its owner has as
+        many jobs running as the running cap allows (it goes to the back of its queue)."""
         job = db.session.get(Job, job_id, with_for_update=True)
         if job is None or job.status != "queued":
             log.info("job %s: not queued (%s), skipped", job_id, job.status if job else "missing")
             db.session.rollback()
             return None
-        if capped and cls._over_running_cap(job):
+        if cls._over_running_cap(job):
             return None
         job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
         job.worker_name = worker_name or f"{socket.gethostname()}:{os.getpid()}"

@@ -71,13 +71,11 @@ def run_with_memory_retry(ctx: JobContext, runner: Callable[[JobContext], None])
         raise
 
 
-def run_job(job_id: int, here: str = "") -> str:
-    """Run a portal job; every ending is written to its row. HERE names a command running it in its own process
-    (taking no worker's place, so the per-user running cap does not apply)."""
+def run_job(job_id: int) -> str:
+    """Run a portal job; every ending is written to its row."""
     with _the_app().app_context():
         rq_job = get_current_job()
-        name = here or getattr(rq_job, "worker_name", "") or ""
-        ctx = JobContext.start(job_id, worker_name=name, capped=not here)
+        ctx = JobContext.start(job_id, worker_name=getattr(rq_job, "worker_name", "") or "")
         if ctx is None:
             return "skipped"
         log.info("job %s: %s started", job_id, ctx.kind)

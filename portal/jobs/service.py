@@ -88,13 +88,33 @@ def create_detections(owner: User, uploads: list[StoredUpload], params: dict[str
     return jobs
 
 
-def create_benchmark(owner: User, set_name: str, detectors: list[str], frames: int,
-                     folders: tuple[str, str] | None = None) -> Job:
-    """A benchmark of DETECTORS on a named set (or, from the command line only, a real and a fake folder)."""
+def create_benchmark(owner: User, set_name: str, detectors: list[str], frames: int) -> Job:
+    """A benchmark of DETECTORS on a named set, queued for a worker."""
     params: dict[str, Any] = {"set": set_name, "detectors": list(detectors), "frames": frames}
-    if folders is not None:
-        params["folders"] = list(folders)
     return submit(new_job(owner, "benchmark", params), "benchmark.run", set=set_name, detectors=list(detectors))
+
+
+def record_benchmark(owner: User, set_name: str, detectors: list[str], frames: int, report: dict, plot: bytes) -> Job:
+    """A benchmark the command line ran in its own process (never queued), kept as a finished job so the portal
+    shows and keeps its result: the report and ROC plot as the job's files, audited like a queued one."""
+    import json
+
+    params = {"set": set_name, "detectors": list(detectors), "frames": frames, "from": "command line"}
+    job = new_job(owner, "benchmark", params)
+    storage = app_storage()
+    for role, data, media_type, name in (("plot", plot, "image/png", "ROC"),
+                                         ("report_json", json.dumps(report, indent=2).encode(), "application/json",
+                                          "benchmark")):
+        key, size = storage.put_bytes(data)
+        db.session.add(Artifact(job=job, role=role, sha256=key, size=size, media_type=media_type,
+                                original_name=name, storage_key=key))
+    job.started_at, job.worker_name = job.queued_at, "flask detector benchmark"
+    job.result = {"set": set_name, "videos": len(report["videos"]),
+                  "models": [{"model": m["model"], **m["metrics"]} for m in report["models"]]}
+    finish(job, "succeeded")
+    audit.record("benchmark.run", owner, job, set=set_name, detectors=list(detectors), via="command line")
+    db.session.commit()
+    return job
 
 
 def create_model_check(owner: User, detector_model_id: int) -> Job:

@@ -56,16 +56,17 @@ def test_every_kind_has_a_served_queue():
     assert {queue.queue_for(kind) for kind in JOB_KINDS} <= set(queue.QUEUES)
 
 
-def test_a_command_line_job_runs_even_at_the_running_cap(app, capped):
-    """`flask detector benchmark` runs its job in its own process, taking no worker's place: the cap does not apply."""
-    from portal.db import Job, User
+def test_a_command_line_benchmark_is_stored_even_at_the_running_cap(app, capped):
+    """`flask detector benchmark` scores in its own process, taking no worker's place: its result is recorded as a
+    finished job whatever the owner's running cap."""
+    from portal.db import User
     from portal.extensions import db
-    from workers.context import JobContext
+    from portal.jobs.service import record_benchmark
 
+    report = {"videos": [{"path": "a.mp4", "label": 0}, {"path": "b.mp4", "label": 1}],
+              "models": [{"model": "meso4_df", "metrics": {"auc": 0.5, "scored": 2, "videos": 2},
+                          "scores": [0.4, 0.6]}]}
     with app.app_context():
-        job = Job(owner=db.session.get(User, capped), kind="benchmark", status="queued", params={})
-        db.session.add(job)
-        db.session.commit()
-        ctx = JobContext.start(job.id, worker_name="flask detector benchmark", capped=False)
-        assert ctx is not None and db.session.get(Job, job.id).status == "running"
-        ctx.fail("test over")
+        job = record_benchmark(db.session.get(User, capped), "set", ["meso4_df"], 8, report, b"\x89PNG\r\n\x1a\n")
+        assert job.status == "succeeded" and {a.role for a in job.artifacts} == {"plot", "report_json"}
+        assert job.result["models"][0]["auc"] == 0.5
