@@ -36,3 +36,20 @@ def opened_job(page, timeout: int = 60000) -> int:
     """The id of the job page the last submit led to."""
     page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=timeout)
     return int(page.url.rsplit("/", 1)[1])
+
+
+def submit_detection(page, video: Path, detector: str, frames: int = 8) -> int:
+    """Submit one video on the detection page; the id of the job it opened."""
+    page.goto("/detect")
+    page.set_input_files("input[name=video]", str(video))
+    page.select_option("select[name=detector]", detector)
+    page.fill("input[name=frames]", str(frames))
+    page.click("main button[type=submit]")
+    return opened_job(page)
+
+
+def request_generation(page, folder: Path, video: Path, purpose: str) -> int:
+    """A member's generation request (a face photo written into folder, the classical swapper); its job id."""
+    fill_generation(page, face_photo(folder), video, purpose, swapper="classical")
+    page.click("main button[type=submit]")
+    return opened_job(page)

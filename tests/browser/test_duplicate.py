@@ -1,34 +1,15 @@
 """Duplicate in Chromium: a detection again on its stored file with the detector choice prefilled and changed; a
 rejected generation request copied into the review queue, where a supervisor decides it afresh."""
 
-import re
 
 from playwright.sync_api import expect
 
-
-def _face_photo(folder):
-    from PIL import Image
-
-    from tests.videofactory import one_face_photo
-
-    photo = folder / "me.jpg"
-    Image.fromarray(one_face_photo()).save(photo)
-    return photo
-
-
-def _opened_job(page) -> int:
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=60000)
-    return int(page.url.rsplit("/", 1)[1])
+from tests.browser.steps import opened_job, request_generation, submit_detection
 
 
 def test_a_detection_is_duplicated_with_its_detectors_prefilled(page_for, users, shot, face_video):
     page = page_for(*users("member")[1:])
-    page.goto("/detect")
-    page.set_input_files("input[name=video]", str(face_video))
-    page.select_option("select[name=detector]", "sbi_mobilenet_v2")
-    page.fill("input[name=frames]", "8")
-    page.click("main button[type=submit]")
-    source = _opened_job(page)
+    source = submit_detection(page, face_video, "sbi_mobilenet_v2")
 
     page.click("#job-duplicate")
     page.wait_for_url(f"**/jobs/{source}/duplicate")
@@ -38,7 +19,7 @@ def test_a_detection_is_duplicated_with_its_detectors_prefilled(page_for, users,
     page.select_option("select[name=ensemble]", ["blend_consistency"])
     shot(page, "1-prefilled-form")
     page.click("#duplicate-submit")
-    copy = _opened_job(page)
+    copy = opened_job(page)
     assert copy != source
     expect(page.locator(".flash", has_text=f"Job #{copy} runs on the input of job #{source}")).to_be_visible()
     expect(page.locator("#job-duplicate-of")).to_contain_text(f"job #{source}")
@@ -54,15 +35,7 @@ def test_a_detection_is_duplicated_with_its_detectors_prefilled(page_for, users,
 
 def test_a_generation_copy_goes_to_review_again(page_for, users, shot, face_video, tmp_path):
     page = page_for(*users("member")[1:])
-    page.goto("/generate")
-    page.set_input_files("input[name=source]", str(_face_photo(tmp_path)))
-    page.set_input_files("input[name=target]", str(face_video))
-    page.select_option("select[name=swapper]", "classical")
-    page.fill("textarea[name=purpose]", "Browser test of duplicating a request.")
-    page.fill("input[name=consent_subject]", "Test Subject")
-    page.check("input[name=consent]")
-    page.click("main button[type=submit]")
-    source = _opened_job(page)
+    source = request_generation(page, tmp_path, face_video, "Browser test of duplicating a request.")
 
     sup = page_for(*users("supervisor")[1:])
     sup.goto(f"/review/{source}")
@@ -78,7 +51,7 @@ def test_a_generation_copy_goes_to_review_again(page_for, users, shot, face_vide
     page.fill("textarea[name=purpose]", "Browser test of duplicating a request, for the spring seminar.")
     shot(page, "1-confirm")
     page.click("#duplicate-submit")
-    copy = _opened_job(page)
+    copy = opened_job(page)
     expect(page.locator(".flash", has_text=f"Request #{copy} (a copy of #{source}) sent")).to_be_visible()
     expect(page.locator("#job-status")).to_have_text("pending review")
     expect(page.locator("#job-duplicate-of")).to_contain_text(f"job #{source}")

@@ -5,20 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def _face_photo(folder):
-    from PIL import Image
-
-    from tests.videofactory import one_face_photo
-
-    photo = folder / "me.jpg"
-    Image.fromarray(one_face_photo()).save(photo)
-    return photo
-
-
-def _opened_job(page) -> int:
-    page.wait_for_url(re.compile(r".*/jobs/\d+$"), timeout=60000)
-    return int(page.url.rsplit("/", 1)[1])
+from tests.browser.steps import request_generation, submit_detection
 
 
 def _confirming(page):
@@ -27,12 +14,7 @@ def _confirming(page):
 
 def test_owner_removes_a_finished_jobs_files_and_the_record_stays(page_for, users, shot, face_video):
     page = page_for(*users("member")[1:])
-    page.goto("/detect")
-    page.set_input_files("input[name=video]", str(face_video))
-    page.select_option("select[name=detector]", "sbi_mobilenet_v2")
-    page.fill("input[name=frames]", "8")
-    page.click("main button[type=submit]")
-    job_id = _opened_job(page)
+    job_id = submit_detection(page, face_video, "sbi_mobilenet_v2")
     panel = page.locator("#job-operations")
     expect(panel).to_be_visible()
     expect(page.locator("#job-files-state")).to_have_text("stored")
@@ -58,15 +40,7 @@ def test_owner_removes_a_finished_jobs_files_and_the_record_stays(page_for, user
 
 def test_a_supervisors_hold_keeps_the_owner_from_removing_the_files(page_for, users, shot, face_video, tmp_path):
     page = page_for(*users("member")[1:])
-    page.goto("/generate")
-    page.set_input_files("input[name=source]", str(_face_photo(tmp_path)))
-    page.set_input_files("input[name=target]", str(face_video))
-    page.select_option("select[name=swapper]", "classical")
-    page.fill("textarea[name=purpose]", "Browser test of holding a request's files.")
-    page.fill("input[name=consent_subject]", "Test Subject")
-    page.check("input[name=consent]")
-    page.click("main button[type=submit]")
-    job_id = _opened_job(page)
+    job_id = request_generation(page, tmp_path, face_video, "Browser test of holding a request's files.")
     expect(page.locator("#job-delete-later")).to_be_visible()  # a waiting request's files cannot go yet
     expect(page.locator("#job-hold-files")).to_have_count(0)  # a member does not hold
 
