@@ -81,8 +81,11 @@ def _send(artifact, as_attachment: bool):
     media_type = artifact.media_type if as_attachment is False else "application/octet-stream"
     if artifact.media_type in ("application/json", "application/pdf", "video/mp4", "text/csv"):
         media_type = artifact.media_type
-    return send_file(path, mimetype=media_type, as_attachment=as_attachment,
-                     download_name=download_name(artifact), conditional=True, max_age=0)
+    try:  # once open, a file removed meanwhile still streams whole (its inode lives until closed)
+        return send_file(path, mimetype=media_type, as_attachment=as_attachment,
+                         download_name=download_name(artifact), conditional=True, max_age=0)
+    except FileNotFoundError:  # removed between the check and the open (retention, the owner)
+        abort(410, description="This file is no longer stored.")
 
 
 @bp.route("/files/<int:artifact_id>")

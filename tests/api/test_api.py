@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 import time
 
 import pytest
@@ -138,3 +139,14 @@ def test_bad_submissions_are_refused(api_user, face_video, tmp_path, fields, pat
 def test_bad_list_queries_are_400(api_user, query):
     b, token, _ = api_user
     assert b.client.get(f"/api/v1/jobs?{query}", headers=bearer(token)).status_code == 400
+
+
+def test_a_read_only_token_is_made_on_the_tokens_page(app, api_user):
+    b, _, _ = api_user
+    page = b.get("/account/tokens/").get_data(as_text=True)
+    assert 'name="scope"' in page and "read only" in page
+    page = b.post("/account/tokens/", {"name": "dashboard", "scope": "read"}, token_page="/account/tokens/")
+    token = re.search(r'<code id="token-value">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    assert b.client.get("/api/v1/jobs", headers=bearer(token)).status_code == 200
+    assert b.client.post("/api/v1/jobs/1/cancel", headers=bearer(token)).status_code == 403
+    assert "<td>read</td>" in b.get("/account/tokens/").get_data(as_text=True)
