@@ -14,7 +14,7 @@ Two layers share one budget: the worst 16x16-block SSIM against the unmarked fra
 Measured (tests/models/test_watermark.py): read after crf 28, a second crf 28, a 50% downscale re-encoded at crf 23
 and a 10% crop, on a made dark scene and a real 720p frame; a 50% downscale re-encoded at crf 28 is not read.
 Whole videos (the portal's encoder, then each attack, read by extract_video) on eight real public-dev clips:
-crf 28 reads on 7 of 8, a second crf 28 on 5, a 10% crop + crf 28 on 5, a 50% downscale + crf 23 or crf 28 on 3
+crf 28 reads on 7 of 8, a second crf 28 on 5, a 10% crop + crf 28 on 4, a 50% downscale + crf 23 or crf 28 on 3
 (ffpp_youtube_c40_599 at 720p, the 1080p and 1080x1920 clips; not on ffpp_youtube_c40_183 nor on any clip of 640 px
 or less); unmarked copies read as unmarked on all 8. The tiled layer is limited by the picture's own correlation
 with the 48 bit patterns, not by what compression leaves of the mark (H.264 at crf 28 after a 50% downscale keeps
