@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -121,33 +121,24 @@ def toggle(model_id: int):
 def upload():
     """Store the file, register it disabled, and queue a check that loads it strictly before it is enabled."""
     form = UploadForm()
-    if not form.validate_on_submit():
-        flash("The upload was refused: " + "; ".join(e for errs in form.errors.values() for e in errs), "error")
-        return redirect(url_for("detectors.index"))
-    try:
+
+    def register_and_check():
         tmp, sha, _, _ = receive(form.file.data, app_storage())
         row = registry.register_file(form.name.data, form.architecture.data, tmp, app_storage(), sha256=sha,
                                      dataset=form.dataset.data or "", actor=current_user, active=False)
         tmp.unlink(missing_ok=True)
         job = create_model_check(current_user, row.id)  # registration and check are committed together
-    except (UploadError, registry.RegistryError, LimitExceeded) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("detectors.index"))
-    flash(f"{row.name} stored; a worker checks it (job #{job.id}) and enables it if it loads.", "info")
+        return f"{row.name} stored; a worker checks it (job #{job.id}) and enables it if it loads."
+
+    perform(register_and_check, refused=(UploadError, registry.RegistryError, LimitExceeded), form=form)
     return redirect(url_for("detectors.index"))
 
 
 @bp.route("/benchmark", methods=["POST"])
 @role_required("admin")
 def benchmark():
-    form = _benchmark_form()
-    if not form.validate_on_submit():
-        flash("Choose a set and at least one detector.", "error")
-        return redirect(url_for("detectors.index"))
-    try:
-        job = create_benchmark(current_user, form.set_name.data, form.models.data, form.frames.data)
-    except LimitExceeded as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("detectors.index"))
-    return redirect(url_for("jobs.show", job_id=job.id))
+    form, made = _benchmark_form(), []
+    if perform(lambda: made.append(create_benchmark(current_user, form.set_name.data, form.models.data,
+                                                    form.frames.data)), refused=(LimitExceeded,), form=form):
+        return redirect(url_for("jobs.show", job_id=made[0].id))
+    return redirect(url_for("detectors.index"))
