@@ -41,7 +41,7 @@ def main() -> None:
     from models.detectors import load_detector
     from models.faces import get_face_finder
     from models.pipelines.detect import detect_video
-    from models.pipelines.generate import generate_video
+    from models.pipelines.generate import SwapRequest, generate_video
     from models.provenance.manifest import build_manifest
     from models.swappers import get_swapper
 
@@ -59,9 +59,9 @@ def main() -> None:
         sources = [source_photo(args.dataset / s, Path(tmp) / f"src{i}.jpg") for i, s in enumerate(SOURCES)]
         for i, target in enumerate(TARGETS[:args.limit]):
             out = Path(tmp) / f"swap{i}.mp4"
-            generate_video(sources[i % len(sources)], args.dataset / target, out, swapper, finder, select="largest",
-                           payload=9000 + i, manifest=build_manifest(portal="bench", job_id=9000 + i,
-                                                                     swapper="classical"))
+            manifest = build_manifest(portal="bench", job_id=9000 + i, swapper="classical")
+            generate_video(SwapRequest(sources[i % len(sources)], args.dataset / target, out, 9000 + i, manifest,
+                                       select="largest"), swapper, finder)
             for label, path in ((0, args.dataset / target), (1, out)):
                 p = detect_video(path, detector, finder, n_frames=args.frames).fake_probability
                 labels.append(label)

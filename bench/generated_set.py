@@ -38,7 +38,7 @@ def make_clips(folder: Path, n: int, seconds: float) -> list[Path]:
 
 def swap_all(clips: list[Path], folder: Path, models_dir: Path) -> list[Path]:
     from models.faces import get_face_finder
-    from models.pipelines.generate import generate_video
+    from models.pipelines.generate import SwapRequest, generate_video
     from models.provenance.manifest import build_manifest
     from models.swappers import get_swapper
 
@@ -50,8 +50,8 @@ def swap_all(clips: list[Path], folder: Path, models_dir: Path) -> list[Path]:
     fakes = []
     for i, clip in enumerate(clips):
         out = folder / f"fake{i}.mp4"
-        generate_video(source, clip, out, swapper, finder, select="largest", payload=1000 + i,
-                       manifest=build_manifest(portal="bench", job_id=1000 + i, swapper="classical"))
+        manifest = build_manifest(portal="bench", job_id=1000 + i, swapper="classical")
+        generate_video(SwapRequest(source, clip, out, 1000 + i, manifest, select="largest"), swapper, finder)
         fakes.append(out)
     return fakes
 

@@ -50,7 +50,8 @@ def locate(name: str, models_dir: Optional[Path]) -> Path:
     if not path.is_file():
         raise WeightsMissing(
             f"The weights for {name} are not installed: expected {entry.path} in the models folder "
-            f"({models_dir}). Run 'flask models download {name}' on a connected machine."
+            f"({models_dir}). " + (f"Run 'flask models download {name}' on a connected machine." if entry.url
+                                   else f"It has no direct download: {entry.note}")
         )
     if entry.sha256 and checked_sha256(path) != entry.sha256:
         raise WeightsMismatch(f"{entry.path} is not the expected file for {name} (sha256 differs).")

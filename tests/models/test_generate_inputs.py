@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("dlib")
-
-from models.pipelines.generate import SwapRequest, generate_video  # noqa: E402
-from models.provenance import build_manifest  # noqa: E402
-from models.swappers import get_swapper  # noqa: E402
-from tests import media_variants as mv  # noqa: E402
-from tests.conftest import SHARED_WEIGHTS  # noqa: E402
-from tests.models.test_audio_sync import _public_clip, assert_h264_aac, assert_in_sync  # noqa: E402
-from tests.videofactory import real_photo  # noqa: E402
+from models.pipelines.generate import SwapRequest, generate_video
+from models.provenance import build_manifest
+from models.swappers import get_swapper
+from tests import media_variants as mv
+from tests.conftest import SHARED_WEIGHTS
+from tests.models.test_audio_sync import _public_clip, assert_h264_aac, assert_in_sync
+from tests.videofactory import real_photo
 
 
 @pytest.fixture(scope="module")

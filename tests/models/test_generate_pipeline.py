@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("dlib")
-
-from models.errors import ManyFacesError, MediaError, NoFaceError  # noqa: E402
-from models.media import iter_frames, probe  # noqa: E402
-from models.pipelines.generate import SwapRequest, generate_video  # noqa: E402
-from models.provenance import build_manifest, extract_video, read_manifest  # noqa: E402
-from models.swappers import get_swapper  # noqa: E402
-from tests.conftest import SHARED_WEIGHTS  # noqa: E402
-from tests.videofactory import real_photo  # noqa: E402
+from models.errors import ManyFacesError, MediaError, NoFaceError
+from models.media import iter_frames, probe
+from models.pipelines.generate import SwapRequest, generate_video
+from models.provenance import build_manifest, extract_video, read_manifest
+from models.swappers import get_swapper
+from tests.conftest import SHARED_WEIGHTS
+from tests.videofactory import real_photo
 
 JOB_ID = 31337
 

@@ -8,14 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("dlib")
-
-from models.landmarks import Dlib68, five_from_68  # noqa: E402
-from models.recognition import DlibDescriptor, distance  # noqa: E402
-from models.swappers import SWAPPERS, get_swapper, swapper_status  # noqa: E402
-from models.types import Face  # noqa: E402
-from tests.models.test_landmarks import hog_faces  # noqa: E402
-from tests.videofactory import real_photo  # noqa: E402
+from models.landmarks import Dlib68, five_from_68
+from models.recognition import DlibDescriptor, distance
+from models.swappers import SWAPPERS, get_swapper, swapper_status
+from models.types import Face
+from tests.models.test_landmarks import hog_faces
+from tests.videofactory import real_photo
 
 
 @pytest.fixture(scope="module")

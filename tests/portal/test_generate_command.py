@@ -28,7 +28,7 @@ def test_generate_command_prints_the_real_error(app, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise av.error.EOFError(541478725, "End of file", "avcodec_send_frame()")  # what click showed as "Aborted!"
 
-    monkeypatch.setattr("portal.offline.generate_offline", broken)
+    monkeypatch.setattr("portal.cli.generate.generate_offline", broken)
     source = tmp_path / "me.jpg"
     source.write_bytes(b"x")
     result = app.test_cli_runner().invoke(args=["generate", "--source", str(source), "--target", str(source),

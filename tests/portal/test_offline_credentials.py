@@ -13,7 +13,7 @@ def test_offline_generation_is_signed_and_validates(tmp_path, face_video):
     from PIL import Image
 
     from models.provenance.c2pa import credentials_from_settings
-    from portal.offline import generate_offline
+    from portal.cli.generate import generate_offline
     from tests.videofactory import real_photo
 
     source = tmp_path / "source.png"
