@@ -125,9 +125,31 @@ def _verdict(fp, runs, members) -> DetectionResult:
     if len(runs) == 1:
         result, calibrated_p = runs[0][1], members[0]["calibrated_fake_probability"] is not None
         rule = f"{result.aggregation}, calibrated" if calibrated_p else result.aggregation
+        band = members[0]["band"]
         return replace(result, fake_probability=probs[0], aggregation=rule,
-                       verdict=decide(probs[0], members[0]["band"], thin=thin, short=short))
+                       verdict=decide(probs[0], band, thin=thin, short=short),
+                       people=_people(runs, [0], band, thin, short))
     return _ensemble_verdict(runs, members, probs, thin, short)
+
+
+def _people(runs, counted: list[int], band, thin: bool, short: bool) -> list:
+    """Each person's P(fake) on the headline's own terms: calibrated like it, averaged over the same detectors (a
+    shared face pass gives every frame detector the same tracks) and decided with the same band, so a person's
+    row never says FAKE where the same evidence reads INCONCLUSIVE above it."""
+    from models.verdicts import decide
+
+    by_track: dict[int, list] = {}
+    for i in counted:
+        model, people = runs[i][1].model, runs[i][1].people
+        for person in people:
+            cal, _ = calibrated(model, person.fake_probability)
+            by_track.setdefault(person.track, []).append((person.fake_probability if cal is None else cal, person))
+    out = []
+    for track in sorted(by_track):
+        scored = by_track[track]
+        p = float(sum(s for s, _ in scored) / len(scored))
+        out.append(replace(scored[0][1], fake_probability=p, verdict=decide(p, band, thin=thin, short=short)))
+    return out
 
 
 def _ensemble_verdict(runs, members, probs, thin: bool, short: bool) -> DetectionResult:
@@ -148,7 +170,8 @@ def _ensemble_verdict(runs, members, probs, thin: bool, short: bool) -> Detectio
     band = (max(members[i]["band"][0] for i in counted), min(members[i]["band"][1] for i in counted))
     rule = f"mean of the calibrated detectors ({len(counted)} of {len(members)})" if left_out else result.aggregation
     return replace(result, aggregation=rule, warnings=warnings,
-                   verdict=decide(result.fake_probability, band, thin=thin, short=short))
+                   verdict=decide(result.fake_probability, band, thin=thin, short=short),
+                   people=_people(runs, counted, band, thin, short))
 
 
 def heatmaps(runs) -> list[tuple[bytes, str]]:
