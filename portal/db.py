@@ -23,9 +23,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-class User(UserMixin, db.Model):
-    __tablename__ = "users"
+class Table(db.Model):
+    """Every table but settings: an integer id is its primary key."""
+
+    __abstract__ = True
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class User(UserMixin, Table):
+    __tablename__ = "users"
     email: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -45,9 +51,8 @@ class User(UserMixin, db.Model):
         return bool(self.active)
 
 
-class Job(db.Model):
+class Job(Table):
     __tablename__ = "jobs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -91,9 +96,8 @@ class Job(db.Model):
         return [a for a in self.artifacts if a.role == role]
 
 
-class Artifact(db.Model):
+class Artifact(Table):
     __tablename__ = "artifacts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     role: Mapped[str] = mapped_column(String(30))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -107,9 +111,8 @@ class Artifact(db.Model):
     job: Mapped[Job] = relationship(back_populates="artifacts")
 
 
-class Review(db.Model):
+class Review(Table):
     __tablename__ = "reviews"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str] = mapped_column(String(20))  # approved / rejected
@@ -119,9 +122,8 @@ class Review(db.Model):
     supervisor: Mapped[User] = relationship()
 
 
-class Consent(db.Model):
+class Consent(Table):
     __tablename__ = "consents"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     subject_name: Mapped[str] = mapped_column(String(200))
     attestation: Mapped[str] = mapped_column(Text)
@@ -129,9 +131,8 @@ class Consent(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Table):
     __tablename__ = "audit_events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(50), index=True)
@@ -145,17 +146,15 @@ class AuditEvent(db.Model):
     actor: Mapped[Optional[User]] = relationship()
 
 
-class AuditHead(db.Model):
+class AuditHead(Table):
     """One row holding the chain's last hash; locked while an event is appended so the chain stays linear."""
 
     __tablename__ = "audit_head"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
-class DetectorModel(db.Model):
+class DetectorModel(Table):
     __tablename__ = "detector_models"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     architecture: Mapped[str] = mapped_column(String(120))
     backbone: Mapped[str] = mapped_column(String(120), default="")
@@ -178,11 +177,10 @@ class Setting(db.Model):
     value: Mapped[Any] = mapped_column(JSON)
 
 
-class ApiToken(db.Model):
+class ApiToken(Table):
     """A personal API token: only its sha256 is stored; the token itself is shown once at creation."""
 
     __tablename__ = "api_tokens"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -196,11 +194,10 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class UserSession(db.Model):
+class UserSession(Table):
     """One signed-in browser: the cookie names it, the row decides whether it still counts (revocable)."""
 
     __tablename__ = "user_sessions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the id kept in the cookie
     ip: Mapped[str] = mapped_column(String(45), default="")
@@ -208,21 +205,19 @@ class UserSession(db.Model):
     ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
 
-class PendingGeneration(db.Model):
+class PendingGeneration(Table):
     """A generation request waiting for its source face to be chosen: used once, then deleted."""
 
     __tablename__ = "pending_generations"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class Notification(db.Model):
+class Notification(Table):
     """A message to one user in the portal (the badge and the list): a request decided, a job finished."""
 
     __tablename__ = "notifications"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
