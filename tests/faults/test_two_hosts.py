@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,14 +27,18 @@ HEARTBEAT, SILENT = 2, 12  # s: a busy worker beats every 2 s; 12 s of silence m
 
 
 def _namespaces_allowed() -> bool:
-    if not shutil.which("unshare"):
+    """The very steps a host takes (host name, loopback up, a bind mount), tried once in throwaway namespaces."""
+    if not all(shutil.which(tool) for tool in ("unshare", "ip", "mount", "hostname")):
         return False
-    probe = subprocess.run(["unshare", "--uts", "--net", "--mount", "true"], capture_output=True)
+    with tempfile.TemporaryDirectory() as folder:
+        probe = subprocess.run(["unshare", "--uts", "--net", "--mount", "--propagation", "private", "sh", "-c",
+                                f"hostname probe && ip link set lo up && mount --bind {folder} {folder}"],
+                               capture_output=True)
     return probe.returncode == 0
 
 
 pytestmark = pytest.mark.skipif(not _namespaces_allowed(),
-                                reason="needs root and unshare (UTS, network and mount namespaces) for two hosts")
+                                reason="two hosts need root, unshare, ip and mount (UTS, network, mount namespaces)")
 
 
 def _through_socket(url: str) -> str:
