@@ -30,6 +30,19 @@ def downscale(frame: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return small, max(h, w) / max(small.shape[:2])
 
 
+def to_working_size(frame: np.ndarray, max_side: int, min_side: int) -> tuple[np.ndarray, float]:
+    """The frame with its longer side within [min_side, max_side] (a small frame enlarged, so its faces reach the
+    finder's smallest size), and the factor that maps its coordinates back."""
+    import cv2
+
+    h, w = frame.shape[:2]
+    if max(h, w) >= min_side:
+        return downscale(frame, max_side)
+    scale = min_side / max(h, w)
+    big = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_LINEAR)
+    return big, 1.0 / scale
+
+
 def scaled_face(
     box: Box, score: float, landmarks: np.ndarray | None, factor: float
 ) -> Face:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from models.faces.base import Finder
-from models.faces.crop import downscale, scaled_face, sort_faces
+from models.faces.crop import scaled_face, sort_faces, to_working_size
 from models.types import Face
 from models.weights import locate
 
@@ -30,18 +30,19 @@ class YunetFinder(Finder):
 
         return None if hasattr(cv2, "FaceDetectorYN") else "this OpenCV build has no FaceDetectorYN"
 
-    def __init__(self, models_dir: Path | None = None, *, max_side: int = 640, min_score: float = 0.7):
+    def __init__(self, models_dir: Path | None = None, *, max_side: int = 640, min_side: int = 480,
+                 min_score: float = 0.7):
         import cv2
 
         self.weights = self.weights_file(models_dir)
         self.model = cv2.FaceDetectorYN.create(str(self.weights), "", (320, 320), min_score, 0.3, 5000)
-        self.max_side = max_side
+        self.max_side, self.min_side = max_side, min_side  # YuNet misses faces under ~20 px: small frames grow
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
         """Faces per RGB frame, largest first, landmarks in ArcFace order."""
         out = []
         for frame in frames:
-            small, factor = downscale(frame, self.max_side)
+            small, factor = to_working_size(frame, self.max_side, self.min_side)
             self.model.setInputSize((small.shape[1], small.shape[0]))
             _, rows = self.model.detect(np.ascontiguousarray(small[:, :, ::-1]))
             faces = []

@@ -97,3 +97,19 @@ def test_crop_face_square_margin_and_padding():
         frame, (0, 0, 40, 40), margin=0.5, size=60
     )  # runs off the top-left corner: black padding
     assert edge.shape == (60, 60, 3) and edge[:5, :5].max() == 0
+
+
+def test_yunet_finds_the_faces_of_a_small_frame(t1):
+    """A 160 px frame (a small or rotated phone video): YuNet misses faces under ~20 px unless the frame is enlarged
+    first (at native size it finds 3 of the 6); found boxes come back in the small frame's coordinates."""
+    import cv2
+
+    from models.faces.yunet import YunetFinder
+
+    scale = 160 / max(t1.shape[:2])
+    small = cv2.resize(t1, (round(t1.shape[1] * scale), round(t1.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    faces = YunetFinder(None).detect([small])[0]
+    assert len(faces) == 6
+    assert all(0 <= f.box[0] < f.box[2] <= small.shape[1] + 2 and 0 <= f.box[1] < f.box[3] <= small.shape[0] + 2
+               for f in faces)
+    assert len(YunetFinder(None, min_side=0).detect([small])[0]) < 6
