@@ -7,7 +7,7 @@ from tests.portal.test_detection import job_id_of, submit
 
 
 @pytest.fixture()
-def owned_job(app, worker, browser, users, shared_weights, face_video):
+def owned_job(app, worker, browser, users, face_video):  # the shipped detector: no downloaded weights
     _, email, password = users("member")
     owner = browser()
     owner.login(email, password)

@@ -124,12 +124,12 @@ def bench_set(media_dir):
     return root
 
 
-def test_benchmark_command_stores_metrics_that_sklearn_agrees_with(app, admin, bench_set, shared_weights):
+def test_benchmark_command_stores_metrics_that_sklearn_agrees_with(app, admin, bench_set):
     result = app.test_cli_runner().invoke(args=["detector", "benchmark", "--real", str(bench_set / "real"),
-                                                "--fake", str(bench_set / "fake"), "--model", "meso4_df",
-                                                "--model", "meso4_f2f", "--frames", "4"])
+                                                "--fake", str(bench_set / "fake"), "--model", "blend_consistency",
+                                                "--model", "sbi_mobilenet_v2", "--frames", "4"])
     assert result.exit_code == 0, result.output
-    assert "ensemble(meso4_df + meso4_f2f)" in result.output
+    assert "ensemble(blend_consistency + sbi_mobilenet_v2)" in result.output
     job_id = int(result.output.strip().rsplit(" ", 1)[1])
     from portal.db import Job
     from portal.extensions import db
@@ -147,7 +147,7 @@ def test_benchmark_command_stores_metrics_that_sklearn_agrees_with(app, admin, b
     assert "Benchmark on" in admin.get(f"/jobs/{job_id}").get_data(as_text=True)
 
 
-def test_benchmark_job_on_the_portals_own_generated_videos(app, worker, admin, bench_set, shared_weights):
+def test_benchmark_job_on_the_portals_own_generated_videos(app, worker, admin, bench_set):
     """The built-in set: outputs of generation jobs (fakes) against their targets (reals), as a queued job."""
     from portal.db import Artifact, Job, User
     from portal.extensions import db
@@ -165,7 +165,8 @@ def test_benchmark_job_on_the_portals_own_generated_videos(app, worker, admin, b
                 db.session.add(Artifact(job=job, role=role, sha256=key, size=size, media_type="video/mp4",
                                         storage_key=key))
         db.session.commit()
-    r = admin.post("/admin/detectors/benchmark", {"set_name": "generated", "models": ["meso4_df"], "frames": "4"},
+    r = admin.post("/admin/detectors/benchmark",
+                   {"set_name": "generated", "models": ["blend_consistency"], "frames": "4"},
                    token_page="/admin/detectors/")
     job_id = int(r.headers["Location"].rsplit("/", 1)[1])
     status, error, result = wait_for_job(app, job_id, timeout=300)
