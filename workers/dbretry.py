@@ -1,4 +1,5 @@
-"""A job's row writes survive a database restart: reconnect and write again for a while, then give up."""
+"""A job's database reads and row writes survive a database restart: reconnect and try again for a while, then
+give up."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def _lost_connection(exc: Exception) -> bool:
 
 
 def retried(method):
-    """Run a JobContext write again (from its start, on a fresh connection) while the database is unreachable."""
+    """Run a job's read or write again (from its start, on a fresh connection) while the database is unreachable;
+    the function must be safe to repeat (a read, or a write that commits once at its end)."""
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):

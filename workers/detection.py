@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.reports import summary as reports
 from portal.reports.pdf import build_pdf
 from workers.context import JobContext
+from workers.dbretry import retried
 from workers.detectors import load_runner
 
 
@@ -31,11 +32,16 @@ def provenance_of(path) -> dict | None:
     job_id = mark if mark is not None else (manifest or {}).get("job_id")
     if job_id is None:
         return None
-    job = db.session.get(Job, int(job_id))
+    return {"job_id": int(job_id), "watermark": mark, "manifest": manifest is not None,
+            "known_job": _is_generation(int(job_id)), "manifest_job_id": (manifest or {}).get("job_id")}
+
+
+@retried
+def _is_generation(job_id: int) -> bool:
+    job = db.session.get(Job, job_id)
     known = job is not None and job.kind == "generation"
     db.session.close()
-    return {"job_id": int(job_id), "watermark": mark, "manifest": manifest is not None, "known_job": known,
-            "manifest_job_id": (manifest or {}).get("job_id")}
+    return known
 
 
 def credentials_of(path, config) -> dict | None:
@@ -46,6 +52,7 @@ def credentials_of(path, config) -> dict | None:
     return None if is_photo(path) else read_credentials(path, config)
 
 
+@retried
 def calibrated(name: str, p: float) -> tuple[Optional[float], dict[str, Any]]:
     """The model's calibrated probability (registry row's calibration, else the shipped card's) and its metrics."""
     from models.calibration import Calibration
@@ -174,6 +181,24 @@ def _ensemble_verdict(runs, members, probs, thin: bool, short: bool) -> Detectio
                    people=_people(runs, counted, band, thin, short))
 
 
+@retried
+def _about(job_id: int) -> dict:
+    """What the report says of the request: the input's name and who asked."""
+    job = db.session.get(Job, job_id)
+    source = job.artifact("input_video")
+    about = {"input_name": source.original_name if source else "", "requester": job.owner.name,
+             "requester_email": job.owner.email}
+    db.session.close()
+    return about
+
+
+@retried
+def _cards(names: list[str]) -> list[dict]:
+    cards = [model_cards.card(name) for name in names]
+    db.session.close()
+    return cards
+
+
 def heatmaps(runs) -> list[tuple[bytes, str]]:
     """Grad-CAM overlays on the face thumbnails, from the first detector that can explain itself."""
     for runner, result in runs:
@@ -202,10 +227,7 @@ def _store(ctx: JobContext, result: DetectionResult, members, origin: dict, heat
     """Reports, plots, thumbnails and heatmaps as artifacts; the summary on the row. origin: provenance, credentials.
 
     An ensemble keeps every detector's frames in `models`; the report's `frames` are then the combined ones."""
-    job = db.session.get(Job, ctx.job_id)
-    source = job.artifact("input_video")
-    about = {"input_name": source.original_name if source else "", "requester": job.owner.name,
-             "requester_email": job.owner.email}
+    about = _about(ctx.job_id)
     report = reports.detection_report(result, job_id=ctx.job_id, input_sha256=ctx.input_sha256["input_video"])
     report.update({**origin, **about, "models": members,
                    "calibrated_fake_probability": members[0]["calibrated_fake_probability"] if len(members) == 1
@@ -224,8 +246,7 @@ def _store(ctx: JobContext, result: DetectionResult, members, origin: dict, heat
         ctx.store_bytes("thumbnail", data, "image/jpeg", caption)
     for data, caption in heat:
         ctx.store_bytes("heatmap", data, "image/jpeg", caption)
-    cards = [model_cards.card(m["model"]) for m in members]
-    db.session.close()
+    cards = _cards([m["model"] for m in members])
     ctx.store_bytes("report_pdf", build_pdf(report, cards, plot, thumbs, heat, comparison), "application/pdf",
                     "verdict report")
     summary = {**reports.detection_summary(result), **origin, "models": members,

@@ -16,6 +16,7 @@ from portal.db import DetectorModel
 from portal.extensions import db
 from portal.storage import Storage
 from workers import model_cache
+from workers.dbretry import retried
 from workers.device import current as device
 
 LRNET_PREFIX = "lrnet_"
@@ -145,12 +146,17 @@ REGISTERED_RUNNERS: dict[str, type] = {"resnext_lstm": ResNeXtRunner, "keras_hea
                                        "sbi_frame": RegisteredFrameRunner, "consistency": RegisteredConsistencyRunner}
 
 
+@retried
+def _registered(name: str) -> DetectorModel | None:
+    return db.session.query(DetectorModel).filter(DetectorModel.name == name).one_or_none()
+
+
 def _build(name: str, config) -> Runner:
     from models.detectors import DETECTORS
 
     if name in DETECTORS:
         return FrameRunner(name, config) if DETECTORS[name].kind == "frame" else LRNetRunner(name, config)
-    row = db.session.query(DetectorModel).filter(DetectorModel.name == name).one_or_none()
+    row = _registered(name)
     if row is None or row.architecture not in REGISTERED_RUNNERS:
         raise ModelsError(f"The detector {name!r} is not installed on this worker.")
     return REGISTERED_RUNNERS[row.architecture](row, config)
