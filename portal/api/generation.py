@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.generation import service
 from portal.generation.forms import ATTESTATION, GenerationForm
 from portal.jobs.service import JobError
-from portal.jobs.uploads import UploadError, accept_image, accept_video
+from portal.jobs.uploads import UploadError
 from portal.storage import app_storage
 
 DECISIONS = ("approve", "reject")
@@ -30,18 +30,6 @@ class ApiGenerationForm(GenerationForm):
 
     source_face = IntegerField("Face of the source photo to use (numbered largest first)",
                                validators=[Optional(), NumberRange(min=1, max=100)])
-
-
-def _files(form: ApiGenerationForm):
-    """The uploads, checked as the page checks them: (source, target, reference, evidence)."""
-    store = app_storage()
-    source, target = accept_image(form.source.data, store), accept_video(form.target.data, store)
-    has = lambda field: field.data is not None and bool(field.data.filename)  # noqa: E731
-    reference = accept_image(form.reference.data, store) if has(form.reference) else None
-    evidence = service.accept_evidence(form.evidence.data, store) if has(form.evidence) else None
-    if form.faces.data == "reference" and reference is None:
-        raise UploadError("Add a reference photo, or choose another way of picking the faces.")
-    return source, target, reference, evidence
 
 
 @bp.route("/jobs/generation", methods=["POST"])
@@ -57,7 +45,7 @@ def request_generation():
     if not valid:
         return error(400, "The request is not valid.", fields=form.errors)
     try:  # files stored by a refused request leave the store after it (portal.jobs.uploads)
-        source, target, reference, evidence = _files(form)
+        source, target, reference, evidence = form.stored_files(app_storage())
         boxes = service.source_faces(source, app_storage(), current_app.config["MODELS_DIR"])
         if not boxes:
             return error(400, "No face was found in the source photo; use a photo where one face is clearly visible.",

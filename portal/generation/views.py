@@ -9,7 +9,7 @@ from portal.admin.limits import LimitExceeded
 from portal.generation import precheck, service
 from portal.generation.forms import ATTESTATION, ChooseFaceForm, GenerationForm
 from portal.jobs.service import JobError
-from portal.jobs.uploads import StoredUpload, UploadError, accept_image, accept_video
+from portal.jobs.uploads import StoredUpload, UploadError
 from portal.storage import app_storage
 
 bp = Blueprint("generation", __name__)
@@ -43,15 +43,6 @@ def swapper_rows() -> list[dict]:
     return rows
 
 
-def _optional_upload(field, accept) -> StoredUpload | None:
-    return accept(field.data, app_storage()) if field.data and field.data.filename else None
-
-
-def _evidence(field) -> StoredUpload | None:
-    """Consent evidence, when given: a PDF or a photo."""
-    return service.accept_evidence(field.data, app_storage()) if field.data and field.data.filename else None
-
-
 @bp.route("/generate", methods=["GET", "POST"])
 @login_required
 def new():
@@ -60,12 +51,7 @@ def new():
     if not form.validate_on_submit():
         return render_template("generation/new.html", form=form, swappers=swappers), 400 if form.errors else 200
     try:
-        source = accept_image(form.source.data, app_storage())
-        target = accept_video(form.target.data, app_storage())
-        reference = _optional_upload(form.reference, accept_image)
-        evidence = _evidence(form.evidence)
-        if form.faces.data == "reference" and reference is None:
-            raise UploadError("Add a reference photo, or choose another way of picking the faces.")
+        source, target, reference, evidence = form.stored_files(app_storage())
     except UploadError as exc:
         flash(str(exc), "error")
         return render_template("generation/new.html", form=form, swappers=swappers), 400
