@@ -4,9 +4,9 @@ Target: the first --frames frames of a real public-dev video; source: a frame of
 (defaults below; both from ../shared/datasets/public-dev, never committed). Prints, per available swapper:
 - speed: its own swap time per frame, the whole job's time per frame, and the ratio job / swap (goal <= 1.3);
 - quality, measured on the encoded output: identity distance of each swapped face to the source (dlib 128-D;
-  pass rate under 0.6, goal >= 80%), correlation of mouth opening between target and output landmarks (goal
-  >= 0.8), seam ratio (gradient energy along the mask edge vs the face interior) of the output over that of the
-  untouched target (goal close to 1);
+  pass rate under 0.6, goal >= 80%), correlation of mouth opening and of eye opening (blinks) between target
+  and output landmarks (goal >= 0.8 each), seam ratio (gradient energy along the mask edge vs the face interior)
+  of the output over that of the untouched target (goal close to 1);
 - watermark: worst 16x16-block SSIM of a marked frame against the unmarked one (goal >= 0.98), and whether the
   job id is read back after a crf-28 re-encode and after a 50% downscale (as decoded/tried).
 Side-by-side frames (target | output) are saved under test-artifacts/bench_swap/.
@@ -66,8 +66,8 @@ def swap_seconds_per_frame(swapper, identity, frames, faces) -> tuple[float, flo
 
 
 def quality(source: Path, frames, faces, output: Path, finder, name: str) -> dict:
-    """Identity pass rate, mouth correlation and seam ratio over the frames whose target shows a face."""
-    from models.landmarks import Dlib68, mouth_opening
+    """Identity pass rate, mouth and eye correlations and seam ratio over the frames whose target shows a face."""
+    from models.landmarks import Dlib68, eye_opening, mouth_opening
     from models.media import read_image
     from models.recognition import DlibDescriptor, distance
     from models.recognition.dlib_descriptor import SAME_PERSON
@@ -83,13 +83,15 @@ def quality(source: Path, frames, faces, output: Path, finder, name: str) -> dic
         face = max(found, key=lambda f: f.area)
         before, after = marks.landmarks(rgb, face.box), marks.landmarks(out, face.box)
         rows.append((distance(desc.embed(out, face), src_desc), distance(desc.embed(rgb, face), src_desc),
-                     mouth_opening(before), mouth_opening(after), seam_ratio(out, before), seam_ratio(rgb, before)))
+                     mouth_opening(before), mouth_opening(after), eye_opening(before), eye_opening(after),
+                     seam_ratio(out, before), seam_ratio(rgb, before)))
         if k % max(1, len(frames) // 4) == 0:
             save_pair(rgb, out, face, ARTIFACTS / f"{name}_{source.stem}_frame{k:03d}.png")
-    d, d0, m_t, m_o, s_o, s_t = (np.array(c) for c in zip(*rows))
+    d, d0, m_t, m_o, e_t, e_o, s_o, s_t = (np.array(c) for c in zip(*rows))
     return {"faces": len(rows), "identity_pass": float(np.mean(d < SAME_PERSON)), "identity_mean": float(d.mean()),
             "identity_before": float(d0.mean()), "mouth_corr": correlation(m_t, m_o),
-            "mouth_range": (float(m_t.min()), float(m_t.max())), "seam_ratio": float(np.nanmean(s_o) / np.nanmean(s_t))}
+            "mouth_range": (float(m_t.min()), float(m_t.max())), "eye_corr": correlation(e_t, e_o),
+            "eye_range": (float(e_t.min()), float(e_t.max())), "seam_ratio": float(np.nanmean(s_o) / np.nanmean(s_t))}
 
 
 def save_pair(before: np.ndarray, after: np.ndarray, face, path: Path) -> None:
@@ -176,7 +178,8 @@ def bench_one(name: str, models_dir, finder, target: Path, source: Path, frames,
     q = quality(source, frames, faces, out, finder, name)
     print(f"{'':14s} quality over {q['faces']} faces: identity pass rate {q['identity_pass']:.2f} (goal >= 0.80; "
           f"mean distance {q['identity_mean']:.3f}, target's own {q['identity_before']:.3f}) | mouth correlation "
-          f"{q['mouth_corr']:.2f} (goal >= 0.8; opening {q['mouth_range'][0]:.2f}-{q['mouth_range'][1]:.2f}) | "
+          f"{q['mouth_corr']:.2f} (goal >= 0.8; opening {q['mouth_range'][0]:.2f}-{q['mouth_range'][1]:.2f}) | eye "
+          f"correlation {q['eye_corr']:.2f} (goal >= 0.8; opening {q['eye_range'][0]:.2f}-{q['eye_range'][1]:.2f}) | "
           f"seam ratio output/target {q['seam_ratio']:.2f} (goal ~1)")
     w = watermark(frames[0], out, tmp)
     print(f"{'':14s} watermark: read back from the job {extract_video(out) == PAYLOAD} | worst 16x16-block SSIM "

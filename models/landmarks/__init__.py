@@ -8,6 +8,8 @@ from models.landmarks.dlib68 import (
     MOUTH_INNER,
     Dlib68,
     dlib_model_path,
+    eye_aspect_ratio,
+    eye_opening,
     five_from_68,
     mouth_opening,
     with_forehead,
@@ -21,5 +23,5 @@ def get_landmarker(name: str = "dlib68"):
     return LANDMARKERS[name]()
 
 
-__all__ = ["EYES", "FOREHEAD", "LANDMARKERS", "MOUTH_INNER", "Dlib68", "dlib_model_path", "five_from_68",
-           "get_landmarker", "mouth_opening", "with_forehead"]
+__all__ = ["EYES", "FOREHEAD", "LANDMARKERS", "MOUTH_INNER", "Dlib68", "dlib_model_path", "eye_aspect_ratio",
+           "eye_opening", "five_from_68", "get_landmarker", "mouth_opening", "with_forehead"]

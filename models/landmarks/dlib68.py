@@ -59,6 +59,20 @@ def mouth_opening(points: np.ndarray) -> float:
     return float(gap / max(np.linalg.norm(p[8] - p[27]), 1e-6))
 
 
+def eye_aspect_ratio(eye: np.ndarray) -> float:
+    """One eye's lid gap over its width, from its 6 contour points in dlib order (corner, two upper-lid points,
+    corner, two lower-lid points); about 0.3 open, under 0.2 in a blink (Soukupova & Cech 2016)."""
+    e = np.asarray(eye, dtype=np.float32)
+    gap = np.linalg.norm(e[[1, 2]] - e[[5, 4]], axis=1).mean()
+    return float(gap / max(np.linalg.norm(e[3] - e[0]), 1e-6))
+
+
+def eye_opening(points: np.ndarray) -> float:
+    """Mean eye aspect ratio of both eyes (0 when closed, about 0.3 open)."""
+    p = np.asarray(points, dtype=np.float32)
+    return float(np.mean([eye_aspect_ratio(p[eye]) for eye in EYES]))
+
+
 def with_forehead(points: np.ndarray, height: float = 0.4, narrow: float = 0.85) -> np.ndarray:
     """(78, 2): the 68 points and 10 more above the brows (brows drawn `narrow` toward their middle, so the
     temples and hair stay out, and moved up the chin-to-nose-bridge axis by `height` times the nose's length),

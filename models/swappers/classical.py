@@ -1,7 +1,8 @@
 """A swap with no downloaded weights, after dlib's 68 landmarks: the source face, aligned and upscaled once, is
 warped triangle by triangle onto the landmarks of each target frame (so pose, mouth and expression follow the
 target), recoloured to the target's skin and light, and blended through a Laplacian pyramid inside the eroded,
-feathered face hull; the target's own mouth interior (teeth, tongue) is kept, so the mouth opens with it.
+feathered face hull; the target's own mouth interior (teeth, tongue) is kept, so the mouth opens with it, and
+the source's lids close with the target's, over its own lashes (eyelids.py), so the eyes blink with it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from models.errors import NoFaceError
-from models.landmarks import mouth_opening, with_forehead
+from models.landmarks import EYES, mouth_opening, with_forehead
 from models.swappers.base import SourceIdentity
 from models.swappers.blend import (
     colour_transfer,
@@ -26,6 +27,7 @@ from models.swappers.blend import (
     pyramid_blend,
     shading_match,
 )
+from models.swappers.eyelids import lids_closed, openings, shut_alpha
 from models.swappers.occlusion import usable
 from models.swappers.warp import piecewise_affine, triangles
 from models.types import Face
@@ -33,6 +35,7 @@ from models.types import Face
 # Landmarks that carry identity rather than expression: brows, nose, eyes (jaw and mouth follow the target).
 _SHAPE_POINTS = list(range(17, 48))
 _SHAPE_POINTS_NO_EYES = list(range(17, 36))
+_EYE_POINTS = [p for eye in EYES for p in eye]
 _STABLE_POINTS = [27, 28, 29, 30, 31, 35, 36, 39, 42, 45]
 OPEN_MOUTH = 0.05  # a source mouth open wider than this shows teeth: the target's whole mouth is kept instead
 
@@ -85,6 +88,8 @@ class ClassicalSwapper:
         face = np.where(covered[..., None], face, region)  # identical outside the face: nothing to blend there
         shape = region.shape[:2]
         kept = kept_alpha(local, shape, self.keep_eyes, whole_mouth=identity.extra.get("open_mouth", False))
+        if not self.keep_eyes:
+            kept = np.maximum(kept, shut_alpha(local, shape, openings(local)))
         alpha = face_alpha(local, shape) * usable_part
         out = frame_rgb.copy()
         out[y1:y2, x1:x2] = keep(pyramid_blend(face, region, alpha * (1 - kept)), region, kept)
@@ -103,7 +108,9 @@ class ClassicalSwapper:
 
 def _destination(target: np.ndarray, source: np.ndarray, weight: float, moved: list[int]) -> np.ndarray:
     """Where the source landmarks go: the target's, with eyes, brows and nose moved `weight` of the way toward
-    the source's own proportions (similarity-aligned to the target), so more of the identity survives."""
+    the source's own proportions (similarity-aligned to the target), so more of the identity survives; then the
+    lids close as far as the target's do (a blink, a squint; open eyes keep the mix), so the source's own open
+    lids no longer hold a shut eye half open."""
     if weight <= 0:
         return target
     import cv2
@@ -114,7 +121,7 @@ def _destination(target: np.ndarray, source: np.ndarray, weight: float, moved: l
     aligned = source @ M[:, :2].T + M[:, 2]
     out = target.copy()
     out[moved] = (1 - weight) * target[moved] + weight * aligned[moved]
-    return out
+    return lids_closed(out, openings(target)) if set(_EYE_POINTS) <= set(moved) else out
 
 
 def _roi(points: np.ndarray, shape: tuple[int, int], margin: float = 0.15) -> Optional[tuple[int, int, int, int]]:

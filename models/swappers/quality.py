@@ -1,7 +1,8 @@
-"""Figures of a swap's quality, measured on real frames: identity kept, mouth followed, no seam.
+"""Figures of a swap's quality, measured on real frames: identity kept, mouth and eyes followed, no seam.
 
 - identity: dlib 128-D distance of each swapped face to the source face (under 0.6: the same person);
-- mouth: correlation over frames of the mouth opening in the target and in the output (landmarks found anew);
+- mouth, eyes: correlation over frames of the mouth opening, and of the eye opening (blinks, squints), in the
+  target and in the output (landmarks found anew);
 - seam: gradient energy in a band along the swap mask's edge relative to the face interior; a visible seam
   raises it, so the output's figure is compared with the untouched target's over the same band.
 """
