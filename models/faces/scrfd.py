@@ -16,6 +16,18 @@ from models.weights import locate
 CANDIDATES = ("scrfd_500m", "scrfd_2.5g", "scrfd_10g")
 
 
+def _session_options():
+    """One intra-op thread that sleeps when idle: face finding is one stage among others that keep the cores busy,
+    so onnxruntime's own pool only competes with them; its default pool (a thread per core, spinning while it waits
+    for work) took 62 instead of 25 ms of CPU per 720p frame on 2 cores, for the same faces."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 class ScrfdFinder(Finder):
     """SCRFD with 5 keypoints: 10-20x faster than MTCNN on a CPU."""
 
@@ -40,7 +52,7 @@ class ScrfdFinder(Finder):
 
         self.weights = self.weights_file(models_dir)
         self.providers = tuple(providers)  # models.device.Device.onnx_providers: CUDA first when present
-        self.model = get_model(str(self.weights), providers=list(self.providers))
+        self.model = get_model(str(self.weights), providers=list(self.providers), sess_options=_session_options())
         self.model.prepare(ctx_id=0 if "CUDAExecutionProvider" in self.providers else -1,
                            input_size=(input_size, input_size), det_thresh=min_score)
         self.input_size = input_size
@@ -50,13 +62,7 @@ class ScrfdFinder(Finder):
         out = []
         for frame in frames:
             bgr = np.ascontiguousarray(frame[:, :, ::-1])
-            dets, kpss = self.model.detect(
-                bgr, input_size=(self.input_size, self.input_size)
-            )
+            dets, kpss = self.model.detect(bgr, input_size=(self.input_size, self.input_size))
             kpss = kpss if kpss is not None else [None] * len(dets)
-            out.append(
-                sort_faces(
-                    [scaled_face(d[:4], d[4], k, 1.0) for d, k in zip(dets, kpss)]
-                )
-            )
+            out.append(sort_faces([scaled_face(d[:4], d[4], k, 1.0) for d, k in zip(dets, kpss)]))
         return out
