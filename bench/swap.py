@@ -141,7 +141,7 @@ def pipeline_without_marking(source: Path, target: Path, swapper, finder, own: f
     import models.pipelines.generate as generate
 
     saved = generate.visible_mark, generate.embed_watermark
-    generate.visible_mark, generate.embed_watermark = (lambda rgb: rgb), (lambda rgb, payload: rgb)
+    generate.visible_mark, generate.embed_watermark = (lambda rgb: rgb), (lambda rgb, payload, t=0.0: rgb)
     try:
         result = generate_video(SwapRequest(source, target, tmp / "unmarked.mp4", PAYLOAD,
                                             build_manifest(swapper=swapper.name)), swapper, finder)

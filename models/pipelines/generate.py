@@ -121,6 +121,7 @@ class _Job:
     frames: int = 0
     frames_with_faces: int = 0
     faces_swapped: int = 0
+    first_time: Optional[float] = None  # the first frame's source time: the output's time 0 (the mark's clock)
 
 
 def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndarray:
@@ -139,10 +140,13 @@ def _process(job: _Job, rgb: np.ndarray, t: float, faces: list[Face]) -> np.ndar
 
 
 def _mark(job: _Job, encoder, item: tuple[np.ndarray, float]) -> None:
-    """Label and watermark one swapped frame, then hand it to the encoder."""
+    """Label and watermark one swapped frame (the mark's sign follows the frame's time in the output), then hand it
+    to the encoder."""
     rgb, t = item
+    if job.first_time is None:
+        job.first_time = t
     with job.timer("marking"):
-        rgb = embed_watermark(visible_mark(_even(rgb)), job.payload)
+        rgb = embed_watermark(visible_mark(_even(rgb)), job.payload, t - job.first_time)
     encoder.put((rgb, t))
 
 

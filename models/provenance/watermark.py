@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -57,6 +57,12 @@ MIN_PEAK_CHECKED = 5.5
 MIN_QUALITY = 3.0  # mean / std of the summed votes' magnitudes (random votes: 1.3) that also proves a mark
 CHASE = 12  # least reliable bits among which two may be flipped when the phase peak is strong
 MIN_SIDE = pattern.TILE // 2  # frames (after rescaling) smaller than this on a side carry no readable mark
+SEGMENT = 0.5  # seconds: the tiled layer's sign alternates every SEGMENT of the video's time
+RAMP = 0.16  # seconds over which the sign turns at a segment's edge (no frame-to-frame jump of the pattern)
+# offsets (seconds) of the sign's clock that the reader tries: a copy whose time 0 moved (a trim, audio that
+# starts first) is read at the nearest; a whole segment's offset is the opposite polarity (read too)
+OFFSETS = tuple(k * SEGMENT / 4 for k in range(4))
+FRAMES_READ = 16  # frames a video is read from
 
 
 @dataclass(frozen=True)
@@ -98,16 +104,32 @@ def _plain(payload: int, h: int, w: int) -> np.ndarray:
     return _tiled(pattern.tile(payload), h, w)
 
 
-def embed(frame_rgb: np.ndarray, payload: int) -> np.ndarray:
-    """The frame with `payload` (0 .. 2**32-1) embedded; the same change on R, G and B (a pure luma change)."""
+def sign_at(t: float) -> float:
+    """The tiled layer's sign at time t (seconds from the video's first frame): +1 and -1 in turn each SEGMENT,
+    turning linearly over RAMP at each edge. Time 0 is the middle of a + segment (a still picture is marked +1)."""
+    position = t / SEGMENT + 0.5
+    parity = 1.0 if int(np.floor(position)) % 2 == 0 else -1.0
+    edge = min(position % 1.0, 1.0 - position % 1.0) * SEGMENT  # seconds to the nearest segment edge
+    return parity * min(1.0, 2.0 * edge / RAMP)
+
+
+def embed(frame_rgb: np.ndarray, payload: int, t: float = 0.0) -> np.ndarray:
+    """The frame shown at time t (seconds from the video's first frame) with `payload` (0 .. 2**32-1) embedded;
+    the same change on R, G and B (a pure luma change).
+
+    The tiled layer's sign alternates over time (sign_at): a reader that weights each frame by its sign sums the
+    mark and cancels the picture's own correlation with the bit patterns, which is the same in every frame of a
+    still scene and, before, limited what a video's frames read together."""
     h, w = frame_rgb.shape[:2]
     if min(h, w) < MIN_SIDE:
         return frame_rgb
     luma = _luma(frame_rgb)
     strength = masking.strength(luma)
+    sign = sign_at(t)
+    polarity = 1.0 if sign >= 0 else -1.0
     plain = strength * _plain(payload, h, w)
-    gains = _bit_gains(_statistics(luma), _statistics(luma + plain), pattern.signs(payload))
-    delta = strength * _tiled(pattern.tile(payload, gains), h, w)
+    gains = _bit_gains(_statistics(luma), _statistics(luma + polarity * plain), polarity * pattern.signs(payload))
+    delta = sign * strength * _tiled(pattern.tile(payload, gains), h, w)
     blocks = qim.embed_luma_delta(luma + delta, luma, payload)
     out = _add(frame_rgb, delta + blocks)
     too_visible = qim.block_ssim(luma, _luma(out)) < qim.MIN_SSIM  # after rounding and clipping
@@ -229,7 +251,16 @@ def _phase(corr: np.ndarray) -> tuple[tuple[int, int], float, float]:
 def _payload(votes: np.ndarray, strong: bool) -> tuple[Optional[int], int]:
     """The payload of the votes' signs and the number of bits flipped to find it. One wrong bit is always
     corrected (the CRC's Hamming distance is 4); when the phase peak is strong, also two among the CHASE least
-    reliable bits (Chase decoding)."""
+    reliable bits (Chase decoding). Read in both polarities: frames of a marked video read a segment off their
+    clock carry the opposite sign."""
+    for polarity in (1.0, -1.0):
+        found, flips = _payload_of(polarity * votes, strong)
+        if found is not None:
+            return found, flips
+    return None, 0
+
+
+def _payload_of(votes: np.ndarray, strong: bool) -> tuple[Optional[int], int]:
     bits = votes > 0
     order = np.argsort(np.abs(votes))
     flips = [()] + [(k,) for k in order]
@@ -244,51 +275,83 @@ def _payload(votes: np.ndarray, strong: bool) -> tuple[Optional[int], int]:
     return None, 0
 
 
-def _votes(frames: list[np.ndarray], scale: float) -> Optional[tuple[np.ndarray, list]]:
-    """The votes of all frames at one phase, summed by reliability. The mark sits at the same place in every frame
-    (only a crop moves it, for all frames alike), so the frames' phase scores are summed before the phase is chosen:
-    a weak mark that each frame alone places a pixel or two off (noise, the half pixel of a rescale) is found
-    together. The peak is the robust z-score of the summed map (the same scale as one frame's)."""
-    corrs, spreads, total = [], [], None
+def _frame_correlations(frames: list[np.ndarray], scale: float) -> list[Optional[tuple[np.ndarray, float]]]:
+    """Each frame's (correlation maps, noise level of its phase score) at one scale; None for a frame too small."""
+    out = []
     for frame in frames:
         luma = _scaled_luma(frame, scale)
         if luma is None:
+            out.append(None)
             continue
         corr = _correlations(luma).astype(np.float32)
-        _, _, spread = _phase(corr)
-        score = _standardised(np.abs(corr).sum(axis=0))
-        total = score if total is None else total + score
-        corrs.append(corr)
-        spreads.append(spread)
-    if total is None:
-        return None
+        out.append((corr, _phase(corr)[2]))
+    return out
+
+
+def _unsigned_votes(found: list[tuple[np.ndarray, float]]) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """The votes of frames that all carry the mark with the same sign (a still picture, a video marked before the
+    sign alternated). The mark sits at the same place in every frame (only a crop moves it, for all frames alike),
+    so the frames' phase scores are summed before the phase is chosen: a weak mark that each frame alone places
+    a pixel or two off (noise, the half pixel of a rescale) is found together. The peak is the robust z-score of
+    the summed map (the same scale as one frame's)."""
+    total = sum(_standardised(np.abs(corr).sum(axis=0)) for corr, _ in found)
     dy, dx = (int(v) for v in np.unravel_index(int(np.argmax(total)), total.shape))
-    votes = sum(corr[:, dy, dx].astype(np.float64) / spread for corr, spread in zip(corrs, spreads))
-    peak = float(_standardised(total)[dy, dx])
-    return votes, [(peak, (dy, dx))]
+    votes = sum(corr[:, dy, dx].astype(np.float64) / spread for corr, spread in found)
+    return votes, float(_standardised(total)[dy, dx]), (dy, dx)
 
 
-def _reading(found: tuple[np.ndarray, list], scale: float) -> Reading:
-    votes, peaks = found
+def _signed_votes(found: list[tuple[np.ndarray, float]], weights: list[float]) -> tuple[np.ndarray, float, tuple]:
+    """The votes of a video's frames, each weighted by the sign its time gives the mark: the picture's own
+    correlation, alike in frames of either sign, cancels; the phase is chosen on the weighted sum."""
+    summed = sum(w * corr / spread for (corr, spread), w in zip(found, weights))
+    score = np.abs(summed).sum(axis=0)
+    dy, dx = (int(v) for v in np.unravel_index(int(np.argmax(score)), score.shape))
+    return summed[:, dy, dx].astype(np.float64), float(_standardised(score)[dy, dx]), (dy, dx)
+
+
+def _readings(frames: list[np.ndarray], times: Optional[list[float]], scale: float) -> Iterator[Reading]:
+    """The readings at one scale: for a video's frames with their times, the alternating sign on each of the clock
+    offsets; then frames of one sign (a still picture, a video marked before the sign alternated)."""
+    pairs = [(c, t) for c, t in zip(_frame_correlations(frames, scale), times or [0.0] * len(frames)) if c]
+    if not pairs:
+        return
+    found = [c for c, _ in pairs]
+    for offset in OFFSETS if times is not None and len(found) > 1 else ():
+        weights = _balanced([sign_at(t + offset) for _, t in pairs])
+        if weights is not None:
+            yield _reading(*_signed_votes(found, weights), scale)
+    yield _reading(*_unsigned_votes(found), scale)
+
+
+def _balanced(signs: list[float]) -> Optional[list[float]]:
+    """The frames' signs scaled so that the + and the - frames weigh the same (a still picture's own correlation
+    then cancels exactly, however many frames of each sign were sampled); None without enough of either."""
+    positive, negative = sum(w for w in signs if w > 0), -sum(w for w in signs if w < 0)
+    if positive < 1.0 or negative < 1.0:
+        return None
+    total = positive + negative
+    return [w * total / (2 * (positive if w > 0 else negative)) for w in signs]
+
+
+def _reading(votes: np.ndarray, peak: float, shift: tuple[int, int], scale: float) -> Reading:
     quality = float(np.abs(votes).mean() / (np.abs(votes).std() or 1e-9))
-    peak = float(np.mean([p for p, _ in peaks]))
     payload, corrected = _payload(votes, peak >= MIN_PEAK)
-    return Reading(payload, peak, quality, scale, max(peaks)[1], corrected)
+    return Reading(payload, peak, quality, scale, shift, corrected)
 
 
-def read_frames(frames: Iterable[np.ndarray], scales: Iterable[float] = SCALES) -> Optional[Reading]:
-    """The reading of the frames together at each scale in turn: the first that holds a mark, else the strongest."""
+def read_frames(frames: Iterable[np.ndarray], scales: Iterable[float] = SCALES,
+                times: Optional[Iterable[float]] = None) -> Optional[Reading]:
+    """The reading of the frames together (`times`: each frame's seconds in its video) at each scale in turn: the
+    first that holds a mark, else the strongest."""
     frames = list(frames)
+    times = None if times is None else list(times)
     best: Optional[Reading] = None
     for scale in scales:
-        votes = _votes(frames, scale)
-        if votes is None:
-            continue
-        reading = _reading(votes, scale)
-        if reading.marked:
-            return reading
-        if best is None or reading.peak > best.peak:
-            best = reading
+        for reading in _readings(frames, times, scale):
+            if reading.marked:
+                return reading
+            if best is None or reading.peak > best.peak:
+                best = reading
     return best
 
 
@@ -311,19 +374,20 @@ def _read_blocks(frames: list[np.ndarray]) -> Optional[int]:
     return qim.decode(sum(votes) / len(votes)) if votes else None
 
 
-def extract_frames(frames: Iterable[np.ndarray]) -> Optional[int]:
-    """The payload that the frames carry: the block layer (as marked and re-encoded), else the tiled layer
-    (cropped or resized too); None when they carry none."""
+def extract_frames(frames: Iterable[np.ndarray], times: Optional[Iterable[float]] = None) -> Optional[int]:
+    """The payload that the frames carry (`times`: each frame's seconds in its video): the block layer (as marked
+    and re-encoded), else the tiled layer (cropped or resized too); None when they carry none."""
     frames = list(frames)
     value = _read_blocks(frames)
     if value is not None:
         return value
-    reading = read_frames(frames)
+    reading = read_frames(frames, times=times)
     return reading.payload if reading is not None and reading.marked else None
 
 
-def extract_video(path: Path, frames: int = 12) -> Optional[int]:
-    """The job id watermarked in a video (read from `frames` sampled frames together), or None."""
+def extract_video(path: Path, frames: int = FRAMES_READ) -> Optional[int]:
+    """The job id watermarked in a video (read from `frames` sampled frames together, with their times), or None."""
     from models.media import sample_frames
 
-    return extract_frames(rgb for _, _, rgb in sample_frames(Path(path), frames))
+    sampled = sample_frames(Path(path), frames)
+    return extract_frames([rgb for _, _, rgb in sampled], [t for _, t, _ in sampled])

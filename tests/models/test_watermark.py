@@ -186,28 +186,94 @@ def _real_clip_frames(count: int) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for _, f in zip(range(count), container.decode(video=0))]
 
 
-@pytest.mark.parametrize("source", ["dark scene", "real clip"])
-def test_a_half_size_crf28_copy_of_the_video_reads(tmp_path, source):
-    """The whole path: marked frames written by the portal's own encoder, copied at half size with x264 at crf 28
-    (what a re-upload at a lower resolution does), read back by extract_video (12 frames spread over the video).
-    Six frames alone do not carry the mark through this attack on either source; a video's frames together do."""
+def _marked_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
+    """Frames marked at their times (as a generation job marks them), written by the portal's encoder."""
+    from models.media import VideoWriter
+
+    h, w = frames[0].shape[:2]
+    with VideoWriter(path, w, h, fps) as writer:
+        for k, f in enumerate(frames):
+            writer.write(embed(f, JOB_ID, k / fps), k / fps)
+    return path
+
+
+def _half_crf28(video: Path, copy: Path, skip: int = 0, crf: int = 28) -> Path:
+    """A half-size copy at x264 crf 28 (what a re-upload at a lower resolution does); `skip` first frames cut off
+    and the copy's clock restarted at 0 (a trim)."""
     import cv2
 
-    from models.media import VideoWriter, iter_frames
+    from models.media import VideoWriter, iter_frames, probe
+
+    info = probe(video)
+    small = (info.width // 4 * 2, info.height // 4 * 2)
+    with VideoWriter(copy, *small, info.fps, crf=crf, preset="medium") as writer:
+        for k, (_, t, rgb) in enumerate(iter_frames(video)):
+            if k >= skip:
+                writer.write(cv2.resize(rgb, small, interpolation=cv2.INTER_AREA), (k - skip) / info.fps)
+    return copy
+
+
+@pytest.mark.parametrize("source", ["dark scene", "real clip"])
+def test_a_half_size_crf28_copy_of_the_video_reads(tmp_path, source):
+    """The whole path: frames marked at their times, written by the portal's own encoder, copied at half size with
+    x264 at crf 28, read back by extract_video (frames spread over the video, with their times). Six frames alone
+    do not carry the mark through this attack on either source; a video's frames together do."""
     from models.provenance.watermark import extract_video
 
     frames = [dark_scene(i) for i in range(40)] if source == "dark scene" else _real_clip_frames(60)
-    h, w = frames[0].shape[:2]
-    marked = tmp_path / "marked.mp4"
-    with VideoWriter(marked, w, h, 25) as writer:
-        for f in frames:
-            writer.write(embed(f, JOB_ID))
-    small = (w // 4 * 2, h // 4 * 2)
-    copy = tmp_path / "half-crf28.mp4"
-    with VideoWriter(copy, *small, 25, crf=28, preset="medium") as writer:
-        for _, t, rgb in iter_frames(marked):
-            writer.write(cv2.resize(rgb, small, interpolation=cv2.INTER_AREA), t)
-    assert extract_video(copy) == JOB_ID
+    marked = _marked_video(tmp_path / "marked.mp4", frames)
+    assert extract_video(_half_crf28(marked, tmp_path / "half-crf28.mp4")) == JOB_ID
+
+
+def test_the_sign_alternates_smoothly():
+    """+1 at time 0 (a still picture), -1 a segment later, no jump between frames, no net sign over a period."""
+    from models.provenance.watermark import RAMP, SEGMENT, sign_at
+
+    times = np.arange(0, 8 * SEGMENT, 1 / 60)
+    signs = np.array([sign_at(t) for t in times])
+    assert sign_at(0.0) == 1.0 and sign_at(SEGMENT) == -1.0
+    assert np.abs(np.diff(signs)).max() <= 2 * (1 / 60) / (RAMP / 2) + 1e-9
+    assert abs(signs.mean()) < 0.01
+    assert (np.abs(signs) == 1.0).mean() > 0.6
+
+
+def test_the_alternating_sign_cancels_what_the_picture_adds():
+    """A still picture adds the same correlation to every frame; the frames weighted by their balanced signs
+    (7 frames of one sign, 4 of the other, as a sample may fall) keep only the mark."""
+    from models.provenance.watermark import _balanced, _signed_votes, sign_at
+
+    rng = np.random.default_rng(3)
+    picture, mark = rng.normal(0, 5, (48, 8, 8)), rng.normal(0, 1, (48, 8, 8))
+    times = [0.0, 0.05, 0.1, 0.15, 0.9, 0.95, 1.0, 0.5, 0.55, 0.6, 0.65]
+    signs = [sign_at(t) for t in times]
+    weights = _balanced(signs)
+    assert abs(sum(weights)) < 1e-9
+    found = [(picture + s * mark, 1.0) for s in signs]
+    votes, _, (dy, dx) = _signed_votes(found, weights)
+    expected = mark[:, dy, dx] * sum(w * s for w, s in zip(weights, signs))
+    assert np.allclose(votes, expected)
+    assert _balanced([1.0, 1.0, 1.0]) is None
+
+
+def test_a_trimmed_copy_still_reads(tmp_path):
+    """A half-size copy (crf 23: only the tiled layer reads it) that starts 0.28 s into the marked video, its clock
+    restarted at 0, is read on a shifted clock."""
+    from models.provenance.watermark import extract_video
+
+    marked = _marked_video(tmp_path / "marked.mp4", [dark_scene(i) for i in range(50)])
+    assert extract_video(_half_crf28(marked, tmp_path / "trimmed.mp4", skip=7, crf=23)) == JOB_ID
+
+
+def test_an_unmarked_video_read_on_every_clock_carries_no_id(tmp_path):
+    from models.media import VideoWriter
+    from models.provenance.watermark import extract_video
+
+    plain = tmp_path / "plain.mp4"
+    with VideoWriter(plain, 1280, 720, 25.0) as writer:
+        for i in range(50):
+            writer.write(dark_scene(i), i / 25.0)
+    assert extract_video(plain) is None
+    assert extract_video(_half_crf28(plain, tmp_path / "half.mp4")) is None
 
 
 def test_unmarked_frames_carry_no_id(content):
