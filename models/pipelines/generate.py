@@ -10,7 +10,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import islice
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
@@ -186,16 +185,22 @@ def _timed(timer: _Timer, stage: str, items) -> Iterator:
         getattr(it, "close", lambda: None)()
 
 
-def _detected(job: _Job, face_finder, frames: Iterator, batch: int) -> Iterator[tuple[float, np.ndarray, list]]:
-    """(time, frame, faces) for each decoded frame; faces are found a batch of frames at a time."""
-    while True:
-        chunk = list(islice(frames, batch))
-        if not chunk:
-            return
-        with job.timer("detecting"):
-            found = face_finder.detect([rgb for _, _, rgb in chunk])
-        for (_, t, rgb), faces in zip(chunk, found):
-            yield t, rgb, faces
+class _TimedFinder:
+    """A face finder whose searches add to the "detecting" stage."""
+
+    def __init__(self, finder, timer: _Timer) -> None:
+        self.finder, self.timer = finder, timer
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        with self.timer("detecting"):
+            return self.finder.detect(frames)
+
+
+def _detected(job: _Job, face_finder, frames: Iterator) -> Iterator[tuple[float, np.ndarray, list]]:
+    """(time, frame, faces) for each decoded frame; faces searched on keyframes and interpolated between."""
+    from models.faces.keyframes import KeyframeFaces
+
+    return KeyframeFaces(_TimedFinder(face_finder, job.timer))((t, rgb) for _, t, rgb in frames)
 
 
 def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_progress: Progress, batch: int) -> None:
@@ -206,7 +211,7 @@ def _run_frames(job: _Job, target: Path, writer, face_finder, total: int, on_pro
 
     with _one_opencv_thread(), Stages() as stages:
         decoded = stages.background(_timed(job.timer, "decoding", iter_frames(target)), 2 * batch, "decode")
-        found = stages.background(_detected(job, face_finder, decoded, batch), 2 * batch, "detect")
+        found = stages.background(_detected(job, face_finder, decoded), 2 * batch, "detect")
         encoder = stages.sink(partial(_write, job, writer), batch, "encode")
         marker = stages.sink(partial(_mark, job, encoder), batch, "mark")
         for t, rgb, faces in found:
