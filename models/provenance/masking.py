@@ -49,10 +49,18 @@ def _luminance_factor_fast(mean: np.ndarray) -> np.ndarray:
 
 
 def strength(luma: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    """Per-pixel amplitude (grey levels) for a unit-RMS pattern: follows texture, tapers in dark and bright."""
-    mean, var = local_stats(luma)
+    """Per-pixel amplitude (grey levels) for a unit-RMS pattern: follows texture, tapers in dark and bright.
+    The same arithmetic as local_stats and luminance_factor, in OpenCV's element-wise operations writing in place
+    (fewer passes over the frame than numpy's temporaries)."""
+    import cv2
+
+    mean = blur(luma, WINDOW)
+    var = blur(cv2.multiply(luma, luma), WINDOW)
+    var = cv2.max(cv2.subtract(var, cv2.multiply(mean, mean), dst=var), 0.0, dst=var)
     # the minimum over a small neighbourhood keeps texture from lending strength to the flat pixels beside it
-    return alpha * np.sqrt(2.0 * _erode(var) + FLAT) * _luminance_factor_fast(mean)
+    var = _erode(var)
+    amplitude = cv2.sqrt(cv2.addWeighted(var, 2.0, var, 0.0, FLAT, dst=var), dst=var)
+    return cv2.multiply(amplitude, _luminance_factor_fast(mean), dst=amplitude, scale=alpha)
 
 
 def _erode(var: np.ndarray, size: int = 9) -> np.ndarray:

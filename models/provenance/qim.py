@@ -19,7 +19,8 @@ from models.provenance import pattern
 KEY = 0x5EEDFACE
 BLOCK = 16
 STEP = 96.0  # QIM step on orthonormal DCT coefficients
-COEFFS = ((0, 1), (1, 0))  # low-frequency AC coefficients that carry the bit (H.264 keeps them at crf 28)
+COEFFS = ((0, 1), (1, 0))  # low-frequency AC coefficients that carry the bit (H.264 keeps them at crf 28); the
+# basis images of these two are a constant times a cosine along the rows, or the columns (_coefficients, _change)
 MIN_SSIM = 0.981  # a block keeps its QIM change only if its SSIM against the unmarked block stays at least this
 MIN_STD = 6.0  # blocks flatter than this (grey levels) are not read: they were not marked
 MIN_CONFIDENCE = 0.2  # mean |soft vote| per bit below which a frame is called unmarked
@@ -34,14 +35,16 @@ def _dct_matrix(n: int) -> np.ndarray:
 
 
 _D = _dct_matrix(BLOCK)
-_BASES = np.stack([np.outer(_D[u], _D[v]) for u, v in COEFFS])  # (C, 16, 16) unit-norm basis images
 
 
+@lru_cache(maxsize=4)
 def _layout(by: int, bx: int) -> tuple[np.ndarray, np.ndarray]:
-    """Keyed assignment of blocks to bits and a dither per block and coefficient (depends only on the grid)."""
+    """Keyed assignment of blocks to bits and a dither per block and coefficient (depends only on the grid: made
+    once per frame size, read-only)."""
     rng = np.random.default_rng(KEY + 7919 * by + bx)
     bit_of_block = (rng.permutation(by * bx) % pattern.NBITS).reshape(by, bx)
     dither = rng.uniform(-0.5, 0.5, size=(len(COEFFS), by, bx)).astype(np.float32) * STEP
+    bit_of_block.flags.writeable = dither.flags.writeable = False
     return bit_of_block, dither
 
 
@@ -56,16 +59,23 @@ def _block_means(image: np.ndarray, by: int, bx: int) -> np.ndarray:
     return cv2.resize(image[: by * BLOCK, : bx * BLOCK], (bx, by), interpolation=cv2.INTER_AREA)
 
 
-@lru_cache(maxsize=4)
-def _basis_planes(by: int, bx: int) -> np.ndarray:
-    """(C, by*16, bx*16) float32: each basis image tiled over the block grid (made once per frame size)."""
-    return np.stack([np.tile(b, (by, bx)) for b in _BASES]).astype(np.float32)
-
-
 def _coefficients(y: np.ndarray, by: int, bx: int) -> np.ndarray:
-    """(C, by, bx) the carrying DCT coefficients of every block (a block sum of the luma times the basis)."""
+    """(C, by, bx) the carrying DCT coefficients of every block. Each basis image is a constant row times a cosine
+    (or its transpose), so a coefficient is the cosine-weighted sum of the block's column (row) means: two area
+    resamplings of the luma instead of a full-size product per basis image."""
+    import cv2
+
     y = np.ascontiguousarray(y[: by * BLOCK, : bx * BLOCK], np.float32)
-    return np.stack([_block_means(y * plane, by, bx) for plane in _basis_planes(by, bx)]) * float(BLOCK * BLOCK)
+    columns = cv2.resize(y, (bx * BLOCK, by), interpolation=cv2.INTER_AREA).reshape(by, bx, BLOCK)
+    rows = cv2.resize(y, (bx, by * BLOCK), interpolation=cv2.INTER_AREA).reshape(by, BLOCK, bx)
+    weights = _D[1] * (_D[0, 0] * BLOCK)
+    return np.stack([columns @ weights, np.einsum("ikj,k->ij", rows, weights)])
+
+
+def _change(step: np.ndarray, out: np.ndarray) -> None:
+    """Write into `out` (by, 16, bx, 16) each block's move `step` (C, by, bx) times the basis images."""
+    weights = _D[1] * _D[0, 0]
+    np.add(step[0][:, None, :, None] * weights, step[1][:, None, :, None] * weights[:, None, None], out=out)
 
 
 def block_ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -84,8 +94,9 @@ def block_ssim(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def block_mask(blocks: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(h, w) bool: the pixels of the flagged blocks."""
+    by, bx = blocks.shape
     mask = np.zeros(shape, bool)
-    mask[: blocks.shape[0] * BLOCK, : blocks.shape[1] * BLOCK] = np.kron(blocks, np.ones((BLOCK, BLOCK), bool))
+    mask[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK)[...] = blocks[:, None, :, None]
     return mask
 
 
@@ -99,14 +110,13 @@ def embed_luma_delta(luma: np.ndarray, reference: np.ndarray, payload: int) -> n
     bits = pattern.payload_bits(payload)[bit_of_block].astype(np.float32)
     c = _coefficients(luma, by, bx)
     offset = dither + bits * (STEP / 2)
-    target = np.round((c - offset) / STEP) * STEP + offset
-    step = (target - c).astype(np.float32)  # (C, by, bx) each coefficient's move
-    change = delta[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK)  # a view: blocks of the delta
-    for k in range(len(COEFFS)):  # each block's move times the basis image, by broadcasting (no tiling)
-        change += step[k][:, None, :, None] * _BASES[k][None, :, None, :]
-    marked = luma[: by * BLOCK, : bx * BLOCK] + delta[: by * BLOCK, : bx * BLOCK]
-    keep = block_ssim(reference[: by * BLOCK, : bx * BLOCK], marked) >= MIN_SSIM + 0.002  # rounding's margin
-    change *= keep.astype(np.float32)[:, None, :, None]
+    step = (np.round((c - offset) / STEP) * STEP + offset - c).astype(np.float32)  # (C, by, bx) each move
+    marked = np.empty((by, BLOCK, bx, BLOCK), np.float32)
+    _change(step, marked)
+    marked += luma[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK)
+    keep = block_ssim(reference[: by * BLOCK, : bx * BLOCK], marked.reshape(by * BLOCK, bx * BLOCK))
+    step *= keep >= MIN_SSIM + 0.002  # rounding's margin
+    _change(step, delta[: by * BLOCK, : bx * BLOCK].reshape(by, BLOCK, bx, BLOCK))  # a view: blocks of the delta
     return delta
 
 
